@@ -1,1 +1,186 @@
+//! OAuth Desk's Tauri shell: plugin wiring, app state and typed commands, one module per feature. Everything a
+//! test without a window needs lives in the crates under `crates/`; this crate only connects them to the window.
+//!
+//! Commands and events are declared once in [`specta_builder`], which both registers them with Tauri and generates
+//! `ui/src/lib/bindings.ts` (a test fails when the committed bindings drift from the Rust code).
 
+mod deep_link;
+mod diagnostics;
+mod error;
+mod state;
+
+use tauri::{AppHandle, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_specta::{Event, collect_commands, collect_events};
+
+pub use error::AppError;
+
+use crate::deep_link::{DeepLinkReceived, DeepLinkRecord, DeepLinkSource};
+use crate::state::AppState;
+
+/// The deep-link scheme used when the configuration names none.
+const DEFAULT_SCHEME: &str = "oauthdesk";
+
+/// Every command and event the UI may use. The capability file grants the main window exactly these commands.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(collect_commands![
+            diagnostics::app_info,
+            diagnostics::check_keyring,
+            recent_deep_links,
+        ])
+        .events(collect_events![DeepLinkReceived])
+        .typ::<AppError>()
+}
+
+/// The deep links received since start, newest first, with their values redacted.
+#[tauri::command]
+#[specta::specta]
+fn recent_deep_links(state: tauri::State<'_, AppState>) -> Vec<DeepLinkRecord> {
+    state.deep_links.recent()
+}
+
+pub fn run() {
+    let builder = specta_builder();
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let scheme = configured_scheme(context.config());
+
+    tauri::Builder::default()
+        // First: a second launch (how Linux and Windows deliver a deep link) must reach this instance before
+        // any other plugin starts work of its own. Its `deep-link` feature forwards the URL to the deep-link
+        // plugin, whose `on_open_url` handler (set up below) receives it.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            bring_to_front(app);
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            let data_dir = match state::data_dir_override() {
+                Some(dir) => dir,
+                None => app.path().app_data_dir()?,
+            };
+            std::fs::create_dir_all(&data_dir)?;
+            let service = state::keyring_service(&app.config().identifier);
+            app.manage(AppState::new(data_dir, service, scheme));
+            wire_deep_links(app.handle());
+            Ok(())
+        })
+        .run(context)
+        .expect("OAuth Desk could not start its window");
+}
+
+fn configured_scheme(config: &tauri::Config) -> String {
+    config
+        .plugins
+        .0
+        .get("deep-link")
+        .and_then(|c| c.pointer("/desktop/schemes/0"))
+        .and_then(|s| s.as_str())
+        .unwrap_or(DEFAULT_SCHEME)
+        .to_owned()
+}
+
+fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    use tauri_plugin_log::{Target, TargetKind};
+    let file = match state::data_dir_override() {
+        Some(dir) => TargetKind::Folder {
+            path: dir.join("logs"),
+            file_name: None,
+        },
+        None => TargetKind::LogDir { file_name: None },
+    };
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([Target::new(TargetKind::Stdout), Target::new(file)])
+        .level(log::LevelFilter::Info)
+        .build()
+}
+
+fn wire_deep_links(app: &AppHandle) {
+    // Register the scheme with the desktop (a .desktop file + xdg-mime on Linux). A machine without xdg-utils
+    // still works through argv; say so in the log and carry on.
+    #[cfg(any(target_os = "linux", windows))]
+    if let Err(e) = app.deep_link().register_all() {
+        log::warn!("could not register the deep-link scheme with the desktop: {e}");
+    }
+
+    // Cold start: the URL was our argv.
+    match app.deep_link().get_current() {
+        Ok(Some(urls)) => {
+            for url in urls {
+                deliver(app, url.as_str(), DeepLinkSource::ColdStart);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => log::warn!("could not read the start-up deep link: {e}"),
+    }
+
+    // Running: a second launch forwarded its argv through single-instance.
+    let handle = app.clone();
+    app.deep_link().on_open_url(move |event| {
+        for url in event.urls() {
+            deliver(&handle, url.as_str(), DeepLinkSource::SecondInstance);
+        }
+    });
+}
+
+fn deliver(app: &AppHandle, raw: &str, source: DeepLinkSource) {
+    let state = app.state::<AppState>();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let record = state.deep_links.receive(raw, source, now);
+    log::info!(
+        "deep link received ({:?}): {} -> {:?}",
+        record.source,
+        record.redacted_url,
+        record.verdict
+    );
+    if let Err(e) = DeepLinkReceived(record).emit(app) {
+        log::warn!("could not notify the window of a deep link: {e}");
+    }
+    bring_to_front(app);
+}
+
+fn bring_to_front(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The bindings the UI compiles against must be exactly what the Rust code generates. Run with
+    /// `UPDATE_BINDINGS=1` to rewrite them after changing a command, an event or a type.
+    #[test]
+    fn typescript_bindings_are_up_to_date() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        let generated =
+            std::env::temp_dir().join(format!("oauthdesk-bindings-{}.ts", std::process::id()));
+        super::specta_builder()
+            .export(typescript(), &generated)
+            .expect("export bindings");
+        let fresh = std::fs::read_to_string(&generated).unwrap();
+        let _ = std::fs::remove_file(&generated);
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed, &fresh).unwrap();
+            return;
+        }
+        let current = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            current == fresh,
+            "ui/src/lib/bindings.ts is out of date: run `UPDATE_BINDINGS=1 cargo test -p oauth-desk bindings`"
+        );
+    }
+
+    fn typescript() -> specta_typescript::Typescript {
+        specta_typescript::Typescript::default()
+            .header("// Generated by tauri-specta from the Rust commands. Do not edit: run `UPDATE_BINDINGS=1 cargo test -p oauth-desk bindings`.\n// @ts-nocheck")
+            .bigint(specta_typescript::BigIntExportBehavior::Fail)
+    }
+}

@@ -98,10 +98,12 @@ impl SecretStore for KeyringStore {
         };
         let mut value = String::with_capacity(count * CHUNK_BYTES);
         for i in 1..=count {
-            let part = self.read(&chunk_name(name, i))?.ok_or_else(|| VaultError::Corrupt {
-                name: name.to_owned(),
-                reason: format!("chunk {i} of {count} is missing"),
-            })?;
+            let part = self
+                .read(&chunk_name(name, i))?
+                .ok_or_else(|| VaultError::Corrupt {
+                    name: name.to_owned(),
+                    reason: format!("chunk {i} of {count} is missing"),
+                })?;
             value.push_str(&part);
         }
         Ok(Some(Secret::new(value)))

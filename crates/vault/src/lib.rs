@@ -49,7 +49,9 @@ pub enum VaultError {
     #[error("the OS keyring rejected the entry '{name}' ({reason})")]
     Rejected { name: String, reason: String },
     /// A stored value could not be read back whole (a missing chunk, or not UTF-8).
-    #[error("the secret '{name}' in the OS keyring is damaged ({reason}); delete it and store it again")]
+    #[error(
+        "the secret '{name}' in the OS keyring is damaged ({reason}); delete it and store it again"
+    )]
     Corrupt { name: String, reason: String },
     /// Any other keyring failure.
     #[error("the OS keyring failed: {0}")]

@@ -13,9 +13,16 @@ fn store() -> KeyringStore {
 fn stores_reads_and_deletes_a_secret_in_the_os_keyring() {
     let store = store();
     let name = "api-key/round-trip";
-    store.set(name, &Secret::from("IST.round-trip-value")).expect("store");
-    assert_eq!(store.get(name).unwrap().unwrap().expose(), "IST.round-trip-value");
-    store.set(name, &Secret::from("IST.replaced")).expect("replace");
+    store
+        .set(name, &Secret::from("IST.round-trip-value"))
+        .expect("store");
+    assert_eq!(
+        store.get(name).unwrap().unwrap().expose(),
+        "IST.round-trip-value"
+    );
+    store
+        .set(name, &Secret::from("IST.replaced"))
+        .expect("replace");
     assert_eq!(store.get(name).unwrap().unwrap().expose(), "IST.replaced");
     assert!(store.delete(name).unwrap());
     assert!(store.get(name).unwrap().is_none());
@@ -26,11 +33,17 @@ fn stores_reads_and_deletes_a_secret_in_the_os_keyring() {
 fn a_value_over_the_windows_limit_survives_a_round_trip_in_chunks() {
     let store = store();
     let name = "member-tokens/chunked";
-    let long: String = (0..9000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
-    store.set(name, &Secret::new(long.clone())).expect("store long");
+    let long: String = (0..9000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    store
+        .set(name, &Secret::new(long.clone()))
+        .expect("store long");
     assert_eq!(store.get(name).unwrap().unwrap().expose(), long);
     // Shrinking it must not leave stale chunks behind that a later read could join.
-    store.set(name, &Secret::from("short")).expect("store short");
+    store
+        .set(name, &Secret::from("short"))
+        .expect("store short");
     assert_eq!(store.get(name).unwrap().unwrap().expose(), "short");
     assert!(store.delete(name).unwrap());
     assert!(store.get(&format!("{name}#1")).unwrap().is_none());
@@ -42,7 +55,11 @@ fn the_value_is_in_the_secret_service_not_a_mock() {
     // object, so this fails if the mock backend were ever selected.
     let a = store();
     let b = store();
-    a.set("api-key/shared", &Secret::from("seen-by-both")).unwrap();
-    assert_eq!(b.get("api-key/shared").unwrap().unwrap().expose(), "seen-by-both");
+    a.set("api-key/shared", &Secret::from("seen-by-both"))
+        .unwrap();
+    assert_eq!(
+        b.get("api-key/shared").unwrap().unwrap().expose(),
+        "seen-by-both"
+    );
     assert!(b.delete("api-key/shared").unwrap());
 }

@@ -1,1 +1,297 @@
-//! placeholder
+//! The end-to-end harness: launches the **real app binary** through `tauri-driver` (which drives Debian's
+//! `WebKitWebDriver`), and gives tests a few verbs — click, wait for text, screenshot, launch a second instance.
+//!
+//! Every [`App`] gets its own data directory and its own OS-keyring service name, so tests never see each other's
+//! (or a user's) files and secrets. The tests must run one at a time (`--test-threads=1`): the app is
+//! single-instance per desktop session, which is the very behaviour the deep-link tests rely on.
+//!
+//! Run them through the README's test command, which builds the app and provides the desktop session (Xvfb,
+//! D-Bus, GNOME Keyring). Environment:
+//! - `OAUTHDESK_APP_BIN`: the app binary (default `target/debug/oauth-desk`).
+//! - `TAURI_DRIVER`: the `tauri-driver` binary (default: on `PATH`, or `~/.cargo/bin/tauri-driver`).
+//! - `OAUTHDESK_SCREENSHOTS`: where screenshots go (default `target/e2e/screenshots`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+pub use fantoccini::error::CmdError;
+
+/// How long a test waits for something to appear before failing.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("OAUTHDESK_APP_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/oauth-desk"))
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let in_cargo = home.join(".cargo/bin/tauri-driver");
+    if in_cargo.exists() {
+        in_cargo
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    std::env::var_os("OAUTHDESK_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/e2e/screenshots"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A private place for one app's files and secrets.
+pub struct Profile {
+    pub data_dir: PathBuf,
+    pub keyring_service: String,
+}
+
+impl Profile {
+    pub fn new(name: &str) -> Self {
+        let data_dir =
+            std::env::temp_dir().join(format!("oauthdesk-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        std::fs::create_dir_all(&data_dir).unwrap();
+        Self {
+            data_dir,
+            keyring_service: format!("dev.oauthdesk.e2e.{name}.{}", std::process::id()),
+        }
+    }
+
+    /// The environment the app reads its overrides from.
+    pub fn env(&self) -> [(&'static str, String); 2] {
+        [
+            ("OAUTHDESK_DATA_DIR", self.data_dir.display().to_string()),
+            ("OAUTHDESK_KEYRING_SERVICE", self.keyring_service.clone()),
+        ]
+    }
+
+    /// Everything the app wrote into its log files.
+    pub fn logs(&self) -> String {
+        read_logs(&self.data_dir)
+    }
+}
+
+/// Everything an app with this data directory wrote into its log files.
+pub fn read_logs(data_dir: &Path) -> String {
+    let mut all = String::new();
+    if let Ok(entries) = std::fs::read_dir(data_dir.join("logs")) {
+        for entry in entries.flatten() {
+            all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    all
+}
+
+/// The running app, driven over WebDriver.
+pub struct App {
+    pub client: Client,
+    pub profile: Profile,
+    driver: Child,
+}
+
+impl App {
+    pub async fn launch(name: &str) -> Self {
+        Self::launch_with_args(name, &[]).await
+    }
+
+    /// Start the app with `args` (e.g. a deep link, as the desktop does on a cold start).
+    pub async fn launch_with_args(name: &str, args: &[&str]) -> Self {
+        let profile = Profile::new(name);
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(profile.data_dir.join("tauri-driver.log")).unwrap();
+        let driver = Command::new(tauri_driver())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .envs(profile.env())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start tauri-driver (installed by the README's test command)");
+        wait_for_port(port).await;
+
+        let binary = app_binary();
+        assert!(
+            binary.exists(),
+            "no app binary at {} (build it first)",
+            binary.display()
+        );
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert(
+            "tauri:options".into(),
+            json!({"application": binary, "args": args}),
+        );
+        // Plain HTTP to a loopback driver: no TLS stack needed.
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session with the app");
+        let app = Self {
+            client,
+            profile,
+            driver,
+        };
+        app.wait_for_css("nav.sidebar").await;
+        app
+    }
+
+    pub async fn wait_for_css(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    /// Wait until the element matched by `css` contains `text`, and return its whole text.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        while Instant::now() < deadline {
+            if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
+                for element in elements {
+                    if let Ok(t) = element.text().await {
+                        if t.contains(text) {
+                            return t;
+                        }
+                        last = t;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never contained {text:?}; last text: {last:?}");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.wait_for_css(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(element.text().await.unwrap());
+        }
+        out
+    }
+
+    /// Save what the user sees as `<screenshot dir>/<name>.png` and return its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, &png).unwrap();
+        path
+    }
+
+    /// Launch the binary a second time with `args` — what the desktop does when the browser opens a deep link —
+    /// and return how it exited. A second instance forwards its argv to this one and exits.
+    pub fn launch_second_instance(&self, args: &[&str]) -> ExitStatus {
+        let mut child = Command::new(app_binary())
+            .args(args)
+            .envs(self.profile.env())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start a second instance");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the second instance did not exit: it did not find the running app");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// End the WebDriver session (which closes the app) and stop the drivers.
+    pub async fn quit(self) {
+        let _ = self.client.clone().close().await;
+        // Drop does the rest.
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: tauri-driver stops WebKitWebDriver on SIGTERM; killed outright it would orphan
+        // it. Then make sure no app instance outlives the test, even after a failed assertion: a survivor would
+        // be "the running instance" for the next test's launches.
+        let _ = Command::new("kill")
+            .arg(self.driver.id().to_string())
+            .status();
+        let _ = self.driver.wait();
+        let _ = Command::new("pkill")
+            .arg("-TERM")
+            .arg("-f")
+            .arg(app_binary())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline
+            && Command::new("pgrep")
+                .arg("-f")
+                .arg(app_binary())
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+async fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

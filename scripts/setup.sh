@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Install what OAuth Desk needs to build, run and test, on a Debian machine of this kind. Idempotent, and fast when
+# everything is already there (it only looks, then installs what is missing).
+#
+#   scripts/setup.sh            # everything for running and testing
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+# --- Debian packages: WebKitGTK and friends for Tauri, Xvfb + WebKitWebDriver for the E2E tests, GNOME Keyring
+# for a real Secret Service, D-Bus for the keyring crate.
+apt_packages=(
+  build-essential pkg-config curl file
+  libwebkit2gtk-4.1-dev libgtk-3-dev libssl-dev libxdo-dev librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev
+  xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 procps
+)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Rust: fmt and clippy for the checks; tauri-driver for the E2E tests.
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || { say "adding $component"; rustup component add "$component"; }
+done
+if ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-driver" ]]; then
+  say "installing tauri-driver (cargo install, about a minute)"
+  cargo install tauri-driver@2.1.0 --locked --quiet
+fi
+
+# --- Node packages for the UI (and the official-SDK conformance suite), only when the lock file changed.
+npm_install() {
+  local dir=$1
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  if [[ ! -f "$dir/node_modules/.package-lock.json" || "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    say "installing npm packages in $dir"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+}
+npm_install ui
+npm_install tests/sdk-conformance

@@ -1,0 +1,102 @@
+//! How errors reach the UI.
+//!
+//! Every command returns `Result<T, AppError>`. `AppError` is one enum: each variant is a kind of failure the UI
+//! may treat differently, and each carries a `message` written for the user that says what happened and what to do
+//! next. It serializes as a tagged object, `{"code": "keyring", "message": "…"}` (plus the variant's own fields,
+//! such as `field` for bad input), and the generated bindings (`ui/src/lib/bindings.ts`) type it as a union on
+//! `code`. The tests at the bottom pin that JSON: it is the contract with the frontend.
+//!
+//! To add a failure: add a variant with a `message` (and any field the UI needs), map the library error into it
+//! in a `From` impl below, and extend the tests.
+//!
+//! Messages never contain secrets: library errors are built so their `Display` never includes a key or token.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, specta::Type)]
+#[serde(tag = "code", rename_all = "camelCase")]
+pub enum AppError {
+    /// The OS keyring is missing, locked or failed. Nothing secret was written anywhere else.
+    #[error("{message}")]
+    Keyring { message: String },
+    /// The user's input was refused before anything was sent; `field` names the input.
+    #[error("{message}")]
+    InvalidInput { field: String, message: String },
+    /// A bug or an unexpected state of the app itself.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl AppError {
+    pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal {
+            message: format!(
+                "{} (this is a bug in OAuth Desk; the log file has details)",
+                message.into()
+            ),
+        }
+    }
+}
+
+impl From<vault::VaultError> for AppError {
+    fn from(error: vault::VaultError) -> Self {
+        Self::Keyring {
+            message: error.to_string(),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        Self::internal(format!("a background task failed: {error}"))
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keyring_error_serializes_with_code_and_actionable_message() {
+        let error = AppError::from(vault::VaultError::Unavailable("no provider".into()));
+        let value = serde_json::to_value(&error).unwrap();
+        assert_eq!(value["code"], "keyring");
+        let message = value["message"].as_str().unwrap();
+        assert!(
+            message.contains("start a Secret Service provider"),
+            "{message}"
+        );
+        assert_eq!(value.as_object().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn invalid_input_names_the_field() {
+        let error = AppError::invalid_input("name", "Name must be 2 to 256 characters.");
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            json!({"code": "invalidInput", "field": "name", "message": "Name must be 2 to 256 characters."})
+        );
+    }
+
+    #[test]
+    fn internal_errors_say_they_are_bugs() {
+        let value = serde_json::to_value(AppError::internal("state missing")).unwrap();
+        assert_eq!(value["code"], "internal");
+        assert!(
+            value["message"]
+                .as_str()
+                .unwrap()
+                .contains("bug in OAuth Desk")
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The app shell and the deep-link plumbing, in the real window.
+
+use oauth_desk_e2e::{App, read_logs};
+
+#[tokio::test]
+async fn the_window_opens_on_the_shell_with_five_sections_and_empty_states() {
+    let app = App::launch("shell").await;
+    assert_eq!(app.client.title().await.unwrap(), "OAuth Desk");
+    let nav = app.texts("nav.sidebar li button").await;
+    assert_eq!(
+        nav,
+        [
+            "Projects",
+            "OAuth apps",
+            "Members",
+            "Wix app OAuth",
+            "Settings"
+        ]
+    );
+    app.wait_for_text("[data-testid=empty-state] h2", "No projects yet")
+        .await;
+
+    app.click("[data-testid=nav-members]").await;
+    app.wait_for_text("main h1", "Members").await;
+    app.wait_for_text("[data-testid=empty-state]", "oauthdesk://callback")
+        .await;
+    app.click("[data-testid=nav-projects]").await;
+    app.wait_for_text("main h1", "Projects").await;
+    let shot = app.screenshot("shell").await;
+    assert!(
+        std::fs::metadata(shot).unwrap().len() > 10_000,
+        "a real screenshot, not an empty image"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn the_keyring_check_button_runs_in_rust_against_the_real_secret_service() {
+    let app = App::launch("keyring").await;
+    app.click("[data-testid=nav-settings]").await;
+    app.wait_for_text("[data-testid=app-info]", "Secret Service")
+        .await;
+    app.click("[data-testid=check-keyring]").await;
+    let text = app
+        .wait_for_text("[data-testid=keyring-result]", "The OS keyring works")
+        .await;
+    assert!(text.contains("stored, read back and deleted"), "{text}");
+    app.screenshot("settings").await;
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn a_second_launch_with_a_deep_link_reaches_the_running_instance_redacted() {
+    let app = App::launch("second-instance").await;
+    app.click("[data-testid=nav-settings]").await;
+    app.wait_for_text("[data-testid=deep-links-empty]", "No deep link")
+        .await;
+
+    let status = app
+        .launch_second_instance(&["oauthdesk://callback?code=E2E-CODE-7731&state=E2E-STATE-4410"]);
+    assert!(status.success(), "the second instance failed: {status}");
+
+    let text = app
+        .wait_for_text(
+            "[data-testid=deep-link]",
+            "oauthdesk://callback?code=…&state=…",
+        )
+        .await;
+    assert!(text.contains("from a second launch"), "{text}");
+    assert!(text.contains("callback"), "{text}");
+    let page = app.client.source().await.unwrap();
+    assert!(
+        !page.contains("E2E-CODE-7731") && !page.contains("E2E-STATE-4410"),
+        "query values reached the UI"
+    );
+
+    // A hostile link is shown as rejected, and it is still only one running app.
+    let status = app.launch_second_instance(&["oauthdesk://evil.example/steal?code=E2E-EVIL-1"]);
+    assert!(status.success());
+    app.wait_for_text(
+        "[data-testid=deep-link]",
+        "rejected: the address is not oauthdesk://callback",
+    )
+    .await;
+    app.screenshot("deep-links").await;
+    let data_dir = app.profile.data_dir.clone();
+    app.quit().await;
+
+    let logs = read_logs(&data_dir);
+    assert!(
+        logs.contains("oauthdesk://callback?code=…&state=…"),
+        "the log records the redacted link"
+    );
+    for value in ["E2E-CODE-7731", "E2E-STATE-4410", "E2E-EVIL-1"] {
+        assert!(!logs.contains(value), "{value} leaked into the log");
+    }
+}
+
+#[tokio::test]
+async fn a_cold_start_with_a_deep_link_is_handled_the_same_way() {
+    let app = App::launch_with_args(
+        "cold-start",
+        &["oauthdesk://callback?code=E2E-COLD-1&state=E2E-COLD-2"],
+    )
+    .await;
+    app.click("[data-testid=nav-settings]").await;
+    let text = app
+        .wait_for_text(
+            "[data-testid=deep-link]",
+            "oauthdesk://callback?code=…&state=…",
+        )
+        .await;
+    assert!(text.contains("at start"), "{text}");
+    let page = app.client.source().await.unwrap();
+    assert!(!page.contains("E2E-COLD-1"));
+    app.quit().await;
+}
