@@ -4,7 +4,14 @@
 //! The app manifest lists every command: with it, a command is callable only where a capability grants its
 //! `allow-<command>` permission (see `capabilities/main.json`), not by default from any window.
 
-const COMMANDS: &[&str] = &["app_info", "check_keyring", "recent_deep_links"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "check_keyring",
+    "recent_deep_links",
+    "list_projects",
+    "add_project",
+    "remove_project",
+];
 
 fn main() {
     tauri_build::try_build(

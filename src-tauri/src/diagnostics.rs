@@ -60,9 +60,7 @@ pub struct KeyringCheck {
 #[specta::specta]
 pub async fn check_keyring(state: State<'_, AppState>) -> Result<KeyringCheck> {
     let vault = state.vault.clone();
-    tauri::async_runtime::spawn_blocking(move || probe(vault.as_ref()))
-        .await
-        .map_err(|e| AppError::internal(format!("keyring check did not finish: {e}")))?
+    tauri::async_runtime::spawn_blocking(move || probe(vault.as_ref())).await?
 }
 
 fn probe(vault: &dyn SecretStore) -> Result<KeyringCheck> {

@@ -22,6 +22,15 @@ pub enum AppError {
     /// The user's input was refused before anything was sent; `field` names the input.
     #[error("{message}")]
     InvalidInput { field: String, message: String },
+    /// The thing asked for does not exist (any more).
+    #[error("{message}")]
+    NotFound { message: String },
+    /// Reading or writing the app's own files failed.
+    #[error("{message}")]
+    Storage { message: String },
+    /// The built-in sandbox (local Wix emulator) failed.
+    #[error("{message}")]
+    Sandbox { message: String },
     /// A bug or an unexpected state of the app itself.
     #[error("{message}")]
     Internal { message: String },
@@ -53,8 +62,27 @@ impl From<vault::VaultError> for AppError {
     }
 }
 
-impl From<tokio::task::JoinError> for AppError {
-    fn from(error: tokio::task::JoinError) -> Self {
+impl From<desk_core::CoreError> for AppError {
+    fn from(error: desk_core::CoreError) -> Self {
+        use desk_core::CoreError as E;
+        let message = error.to_string();
+        match error {
+            E::InvalidInput { field, message } => Self::InvalidInput { field, message },
+            E::UnknownProject(_) => Self::NotFound { message },
+            E::SandboxIsPermanent => Self::InvalidInput {
+                field: "project".into(),
+                message,
+            },
+            E::Sandbox(_) => Self::Sandbox { message },
+            E::Io { .. } | E::CorruptFile { .. } => Self::Storage { message },
+            E::Vault(_) => Self::Keyring { message },
+        }
+    }
+}
+
+/// A background task (keyring I/O runs on blocking threads) that panicked or was cancelled.
+impl From<tauri::Error> for AppError {
+    fn from(error: tauri::Error) -> Self {
         Self::internal(format!("a background task failed: {error}"))
     }
 }
@@ -86,6 +114,20 @@ mod tests {
             serde_json::to_value(&error).unwrap(),
             json!({"code": "invalidInput", "field": "name", "message": "Name must be 2 to 256 characters."})
         );
+    }
+
+    #[test]
+    fn core_input_errors_keep_their_field() {
+        let error = AppError::from(desk_core::CoreError::invalid(
+            "siteId",
+            "Site ID: paste the ID",
+        ));
+        assert_eq!(
+            serde_json::to_value(&error).unwrap(),
+            json!({"code": "invalidInput", "field": "siteId", "message": "Site ID: paste the ID"})
+        );
+        let error = AppError::from(desk_core::CoreError::UnknownProject("p1".into()));
+        assert_eq!(serde_json::to_value(&error).unwrap()["code"], "notFound");
     }
 
     #[test]

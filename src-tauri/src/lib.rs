@@ -7,6 +7,7 @@
 mod deep_link;
 mod diagnostics;
 mod error;
+mod projects;
 mod state;
 
 use tauri::{AppHandle, Manager};
@@ -28,6 +29,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             diagnostics::app_info,
             diagnostics::check_keyring,
             recent_deep_links,
+            projects::list_projects,
+            projects::add_project,
+            projects::remove_project,
         ])
         .events(collect_events![DeepLinkReceived])
         .typ::<AppError>()
@@ -64,7 +68,7 @@ pub fn run() {
             };
             std::fs::create_dir_all(&data_dir)?;
             let service = state::keyring_service(&app.config().identifier);
-            app.manage(AppState::new(data_dir, service, scheme));
+            app.manage(AppState::new(data_dir, service, scheme)?);
             wire_deep_links(app.handle());
             Ok(())
         })

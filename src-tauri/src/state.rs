@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use desk_core::projects::Projects;
 use vault::{KeyringStore, SecretStore};
 
 use crate::deep_link::DeepLinkInbox;
@@ -17,17 +18,23 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub keyring_service: String,
     pub vault: Arc<dyn SecretStore>,
+    pub projects: Arc<Projects>,
     pub deep_links: DeepLinkInbox,
 }
 
 impl AppState {
-    pub fn new(data_dir: PathBuf, keyring_service: String, scheme: String) -> Self {
-        Self {
+    pub fn new(
+        data_dir: PathBuf,
+        keyring_service: String,
+        scheme: String,
+    ) -> desk_core::Result<Self> {
+        Ok(Self {
             vault: Arc::new(KeyringStore::new(keyring_service.clone())),
+            projects: Arc::new(Projects::open(&data_dir)?),
             data_dir,
             keyring_service,
             deep_links: DeepLinkInbox::new(scheme),
-        }
+        })
     }
 }
 

@@ -113,7 +113,7 @@ pub fn read_logs(data_dir: &Path) -> String {
 pub struct App {
     pub client: Client,
     pub profile: Profile,
-    driver: Child,
+    _driver: DriverGuard,
 }
 
 impl App {
@@ -139,7 +139,11 @@ impl App {
             .stderr(log)
             .spawn()
             .expect("start tauri-driver (installed by the README's test command)");
+        // From here on the guard stops the drivers and any app instance, however this launch ends.
+        let guard = DriverGuard(driver);
+        // tauri-driver listens at once, but proxies to WebKitWebDriver, which takes a moment longer to listen.
         wait_for_port(port).await;
+        wait_for_port(native_port).await;
 
         let binary = app_binary();
         assert!(
@@ -155,15 +159,28 @@ impl App {
         );
         // Plain HTTP to a loopback driver: no TLS stack needed.
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
+        let mut builder = ClientBuilder::new(connector);
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let session = builder.connect(&url);
+        let client = tokio::time::timeout(Duration::from_secs(60), session)
             .await
-            .expect("WebDriver session with the app");
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the app did not start within 60 s; see {}",
+                    profile.data_dir.display()
+                )
+            })
+            .unwrap_or_else(|e| {
+                panic!(
+                    "no WebDriver session with the app: {e}; see {}",
+                    profile.data_dir.display()
+                )
+            });
         let app = Self {
             client,
             profile,
-            driver,
+            _driver: guard,
         };
         app.wait_for_css("nav.sidebar").await;
         app
@@ -206,12 +223,16 @@ impl App {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// The rendered text of every element matching `css`, read in one script so a re-render in between cannot
+    /// leave a stale element behind.
     pub async fn texts(&self, css: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
-            out.push(element.text().await.unwrap());
-        }
-        out
+        let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim())";
+        let value = self
+            .client
+            .execute(script, vec![json!(css)])
+            .await
+            .expect("read texts");
+        serde_json::from_value(value).expect("a list of strings")
     }
 
     /// Save what the user sees as `<screenshot dir>/<name>.png` and return its path.
@@ -254,15 +275,15 @@ impl App {
     }
 }
 
-impl Drop for App {
+/// Owns tauri-driver. On drop it stops the driver and makes sure no app instance outlives the test, even after a
+/// failed assertion: a survivor would be "the running instance" for the next test's launches.
+struct DriverGuard(Child);
+
+impl Drop for DriverGuard {
     fn drop(&mut self) {
-        // SIGTERM, not SIGKILL: tauri-driver stops WebKitWebDriver on SIGTERM; killed outright it would orphan
-        // it. Then make sure no app instance outlives the test, even after a failed assertion: a survivor would
-        // be "the running instance" for the next test's launches.
-        let _ = Command::new("kill")
-            .arg(self.driver.id().to_string())
-            .status();
-        let _ = self.driver.wait();
+        // SIGTERM, not SIGKILL: tauri-driver stops WebKitWebDriver on SIGTERM; killed outright it would orphan it.
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
         let _ = Command::new("pkill")
             .arg("-TERM")
             .arg("-f")

@@ -17,7 +17,7 @@ async fn the_window_opens_on_the_shell_with_five_sections_and_empty_states() {
             "Settings"
         ]
     );
-    app.wait_for_text("[data-testid=empty-state] h2", "No projects yet")
+    app.wait_for_text("[data-testid=project]", "Sandbox (local emulator)")
         .await;
 
     app.click("[data-testid=nav-members]").await;

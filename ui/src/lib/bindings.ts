@@ -25,6 +25,34 @@ async checkKeyring() : Promise<Result<KeyringCheck, AppError>> {
  */
 async recentDeepLinks() : Promise<DeepLinkRecord[]> {
     return await TAURI_INVOKE("recent_deep_links");
+},
+/**
+ * Every project, the sandbox first. Never includes API keys.
+ */
+async listProjects() : Promise<Project[]> {
+    return await TAURI_INVOKE("list_projects");
+},
+/**
+ * Connect a Wix project: the API key goes straight into the OS keyring; the project list keeps only the rest.
+ */
+async addProject(project: NewProject) : Promise<Result<Project, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_project", { project }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Remove a project and every keyring entry it owns (API key, saved client secrets, tokens).
+ */
+async removeProject(projectId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_project", { projectId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -52,6 +80,18 @@ export type AppError =
  * The user's input was refused before anything was sent; `field` names the input.
  */
 { code: "invalidInput"; field: string; message: string } | 
+/**
+ * The thing asked for does not exist (any more).
+ */
+{ code: "notFound"; message: string } | 
+/**
+ * Reading or writing the app's own files failed.
+ */
+{ code: "storage"; message: string } | 
+/**
+ * The built-in sandbox (local Wix emulator) failed.
+ */
+{ code: "sandbox"; message: string } | 
 /**
  * A bug or an unexpected state of the app itself.
  */
@@ -114,6 +154,35 @@ export type KeyringCheck = { backend: string;
  * Time for one store + read + delete of a probe secret.
  */
 millis: number }
+/**
+ * What the user types to connect a Wix project.
+ */
+export type NewProject = { name: string; 
+/**
+ * Sent once, straight into the vault.
+ */
+apiKey: string; target: ProjectTarget }
+/**
+ * A project as stored and as shown (never with its API key).
+ */
+export type Project = { id: string; name: string; target: ProjectTarget; 
+/**
+ * RFC 3339.
+ */
+createdAt: string; 
+/**
+ * Client IDs of OAuth apps whose secret this app saved in the vault.
+ */
+savedSecrets?: string[]; 
+/**
+ * Client IDs of OAuth apps whose visitor/member tokens this app saved in the vault.
+ */
+savedTokens?: string[] }
+/**
+ * Which Wix scope a project's admin calls address: one site (`wix-site-id`) or a whole account
+ * (`wix-account-id`). The built-in sandbox addresses the local emulator.
+ */
+export type ProjectTarget = { type: "sandbox" } | { type: "site"; siteId: string } | { type: "account"; accountId: string }
 
 /** tauri-specta globals **/
 

@@ -4,6 +4,9 @@ import type { AppError } from "./bindings";
 const titles: Record<AppError["code"], string> = {
   keyring: "OS keyring problem",
   invalidInput: "Check your input",
+  notFound: "Not found",
+  storage: "Could not save",
+  sandbox: "Sandbox problem",
   internal: "Something went wrong",
 };
 

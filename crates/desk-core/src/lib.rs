@@ -1,0 +1,13 @@
+//! OAuth Desk's application core: what the app *does*, with no window attached.
+//!
+//! - [`projects`]: the list of projects (the built-in sandbox and connected Wix projects), kept in a JSON file
+//!   that holds no secret; API keys go to the [`vault`].
+//! - [`sandbox`]: the local Wix emulator the app starts in-process as its sandbox project.
+//!
+//! The Tauri shell (`src-tauri`) turns each public async method here into a typed command; tests drive the same
+//! methods against the real emulator and a real or in-memory vault.
+
+pub mod error;
+pub mod projects;
+
+pub use error::{CoreError, Result};

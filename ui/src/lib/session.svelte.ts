@@ -1,0 +1,18 @@
+// App-wide UI state: the project list and which project the other sections work on.
+import { commands, type Project } from "./bindings";
+
+class Session {
+  projects = $state<Project[]>([]);
+  currentProjectId = $state<string>("sandbox");
+
+  get currentProject(): Project | undefined {
+    return this.projects.find((p) => p.id === this.currentProjectId);
+  }
+
+  async refreshProjects(): Promise<void> {
+    this.projects = await commands.listProjects();
+    if (!this.currentProject && this.projects.length > 0) this.currentProjectId = this.projects[0].id;
+  }
+}
+
+export const session = new Session();
