@@ -11,3 +11,4 @@ pub mod error;
 pub mod projects;
 
 pub use error::{CoreError, Result};
+pub mod oauth_apps;
