@@ -74,8 +74,8 @@ pub struct Profile {
 
 impl Profile {
     pub fn new(name: &str) -> Self {
-        let data_dir =
-            std::env::temp_dir().join(format!("oauthdesk-e2e-{name}-{}", std::process::id()));
+        // Under target/, so a failed run's files (logs, tauri-driver.log) stay there to be read.
+        let data_dir = workspace_root().join("target/e2e/profiles").join(name);
         let _ = std::fs::remove_dir_all(&data_dir);
         std::fs::create_dir_all(&data_dir).unwrap();
         Self {
