@@ -1,1 +1,212 @@
-//! placeholder
+//! A local server that speaks Wix's wire protocol for what OAuth Desk uses: the app's built-in **sandbox
+//! project**, and the ground truth its tests run against (nothing here can reach Wix).
+//!
+//! Start it in-process with [`start`] (port 0 picks a free port) or as the `wix-emulator` binary
+//! (`wix-emulator --port 8787 --data state.json`).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wix_emulator::EmulatorError> {
+//! let emulator = wix_emulator::start(wix_emulator::EmulatorConfig::default()).await?;
+//! println!("Wix API at {}, API key {}", emulator.base_url(), emulator.admin().api_key);
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # Routes
+//! Wix API (same paths, methods, JSON names and error shapes as `https://www.wixapis.com`):
+//! - `POST /oauth-app/v1/oauth-apps` — create; the response alone carries `secret`.
+//! - `GET /oauth-app/v1/oauth-apps/{id}` — get.
+//! - `POST /oauth-app/v1/oauth-apps/query` — filter `{"id": x}` or `{"id": {"$eq": x}}`; sort `name`,
+//!   `createdDate` (`ASC`/`DESC`), then `id` descending (Wix's default order); offset paging, `limit` 1–100
+//!   (default 50); `pagingMetadata {count, offset, total}`.
+//! - `PATCH /oauth-app/v1/oauth-apps/{id}` — `{"oAuthApp": {...}, "mask": "name,loginUrl"}` (the JS SDK's
+//!   string form) or `"mask": {"paths": [...]}` (the REST docs' form). Only masked fields change; no mask changes
+//!   nothing; an unknown field in the mask is a 400.
+//! - `DELETE /oauth-app/v1/oauth-apps/{id}`.
+//!
+//! Admin calls need `authorization: <API key>` and `wix-site-id` or `wix-account-id` ([`AdminCredentials`]).
+//! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
+//! `403 PERMISSION_DENIED`. Every response carries an `x-wix-request-id` header.
+//!
+//! Emulator-only (not Wix; like Firebase's `/emulator/...`):
+//! - `GET /_emulator/v1/health` — `{"status": "ok", "requests": n}` (requests served so far).
+//! - `POST /_emulator/v1/reset` — back to the seeded state.
+//! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server).
+//!
+//! # Deliberate deviations
+//! - Secrets are prefixed `emu-secret-`, so nobody mistakes them for production ones.
+//! - Validation follows the docs (name 2–256 chars, ≤ 20 redirect URIs and domains, ≤ 200 domain mappings,
+//!   `redirectUrlWixPages` ≤ 1,024 chars, http(s) login/logout URLs, known enum values); Wix's exact messages
+//!   are unknown, so ours name the field (`oAuthApp.<field>`) in `validationError.fieldViolations`.
+//! - Unknown fields in a create body are ignored, as read-only ones (`id`, `createdDate`) are.
+
+mod error;
+mod json_body;
+pub mod oauth_apps;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State as Extract};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+pub use error::{ApiError, EmulatorError};
+pub use state::{AdminCredentials, SEEDED_APP_IDS};
+
+use state::State;
+
+/// How to run the emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen; port 0 picks a free one. Loopback by default.
+    pub bind: SocketAddr,
+    /// Mirror the state to this JSON file (loaded at start if present).
+    pub data_path: Option<PathBuf>,
+    /// Start (and reset) with a few OAuth apps, when there is no state file to load.
+    pub seed: bool,
+    pub admin: AdminCredentials,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_path: None,
+            seed: true,
+            admin: AdminCredentials::sandbox(),
+        }
+    }
+}
+
+/// A running emulator. Dropping it does not stop the server; call [`RunningEmulator::shutdown`].
+pub struct RunningEmulator {
+    base_url: url::Url,
+    state: Arc<State>,
+    seed: bool,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningEmulator {
+    /// E.g. `http://127.0.0.1:41234/`: use it where the SDK uses `https://www.wixapis.com/`.
+    pub fn base_url(&self) -> &url::Url {
+        &self.base_url
+    }
+
+    pub fn admin(&self) -> &AdminCredentials {
+        &self.state.admin
+    }
+
+    /// Back to the seeded state (or empty when started without seeding).
+    pub fn reset(&self) {
+        self.state.reset(self.seed);
+    }
+
+    /// How many requests the emulator has served.
+    pub fn requests(&self) -> u64 {
+        self.state.requests()
+    }
+
+    /// Stop serving and wait for the server to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Start the emulator on the current tokio runtime.
+pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
+    let state = Arc::new(State::new(config.admin, config.data_path, config.seed)?);
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let base_url =
+        url::Url::parse(&format!("http://{addr}/")).expect("a socket address makes a URL");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(state.clone(), config.seed);
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("wix-emulator stopped: {e}");
+        }
+    });
+    Ok(RunningEmulator {
+        base_url,
+        state,
+        seed: config.seed,
+        stop,
+        task,
+    })
+}
+
+fn router(state: Arc<State>, seed: bool) -> Router {
+    let emulator =
+        Router::new()
+            .route(
+                "/health",
+                get(|Extract(state): Extract<Arc<State>>| async move {
+                    axum::Json(json!({"status": "ok", "requests": state.requests()}))
+                }),
+            )
+            .route(
+                "/reset",
+                post(move |Extract(state): Extract<Arc<State>>| async move {
+                    state.reset(seed);
+                    axum::Json(json!({}))
+                }),
+            )
+            .route(
+                "/state",
+                get(|Extract(state): Extract<Arc<State>>| async move {
+                    axum::Json(json!(*state.read()))
+                }),
+            );
+    Router::new()
+        .route("/oauth-app/v1/oauth-apps", post(oauth_apps::create))
+        .route("/oauth-app/v1/oauth-apps/query", post(oauth_apps::query))
+        .route(
+            "/oauth-app/v1/oauth-apps/{id}",
+            get(oauth_apps::get)
+                .patch(oauth_apps::update)
+                .delete(oauth_apps::delete),
+        )
+        .nest("/_emulator/v1", emulator)
+        .fallback(|| async { ApiError::not_found("No such route on the Wix emulator") })
+        .layer(middleware::from_fn_with_state(state.clone(), stamp))
+        .with_state(state)
+}
+
+/// Count the request and give the response an `x-wix-request-id`, as Wix does.
+async fn stamp(Extract(state): Extract<Arc<State>>, request: Request, next: Next) -> Response {
+    state.count_request();
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-wix-request-id", value);
+    }
+    // Method, path, status and time only: never headers, queries or bodies (they carry keys and tokens).
+    tracing::info!(%method, %path, status = response.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    response
+}

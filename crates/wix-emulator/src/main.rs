@@ -1,0 +1,69 @@
+//! `wix-emulator`: the local Wix-compatible server as a standalone program.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::Parser;
+use wix_emulator::{AdminCredentials, EmulatorConfig};
+
+/// A local server that speaks Wix's wire protocol (OAuth Apps API) for offline development and tests.
+/// Point your code at the printed base URL instead of https://www.wixapis.com.
+#[derive(Debug, Parser)]
+#[command(name = "wix-emulator", version)]
+struct Args {
+    /// Address to listen on. Keep it on loopback unless you know why not.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// Keep the state in this JSON file (loaded at start if it exists, written after every change).
+    #[arg(long, value_name = "FILE")]
+    data: Option<PathBuf>,
+    /// Start empty instead of with the seeded OAuth apps.
+    #[arg(long)]
+    no_seed: bool,
+    /// The admin API key callers must send in `authorization` (default: the sandbox's well-known key).
+    #[arg(long, env = "WIX_EMULATOR_API_KEY")]
+    api_key: Option<String>,
+    /// The site ID callers send in `wix-site-id`.
+    #[arg(long)]
+    site_id: Option<String>,
+    /// The account ID callers send in `wix-account-id`.
+    #[arg(long)]
+    account_id: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "wix_emulator=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let sandbox = AdminCredentials::sandbox();
+    let admin = AdminCredentials {
+        api_key: args.api_key.unwrap_or(sandbox.api_key),
+        site_id: args.site_id.unwrap_or(sandbox.site_id),
+        account_id: args.account_id.unwrap_or(sandbox.account_id),
+    };
+    let emulator = wix_emulator::start(EmulatorConfig {
+        bind: SocketAddr::new(args.host, args.port),
+        data_path: args.data,
+        seed: !args.no_seed,
+        admin,
+    })
+    .await?;
+    // The base URL on its own line, first: scripts read it.
+    println!("{}", emulator.base_url());
+    eprintln!(
+        "wix-emulator listening; site ID {} / account ID {}; Ctrl+C to stop",
+        emulator.admin().site_id,
+        emulator.admin().account_id
+    );
+    tokio::signal::ctrl_c().await?;
+    emulator.shutdown().await;
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! The emulator's data: everything lives in memory behind one lock, and is optionally mirrored to a JSON file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::EmulatorError;
+use crate::oauth_apps::{DomainMapping, OAuthApp};
+
+/// Who may call the admin APIs (the OAuth Apps API), as Wix's `ApiKeyStrategy` sends it: the API key in
+/// `authorization` and the site or account in `wix-site-id` / `wix-account-id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminCredentials {
+    pub api_key: String,
+    pub site_id: String,
+    pub account_id: String,
+}
+
+impl AdminCredentials {
+    /// The fixed, well-known credentials of the sandbox. They are not secret: they only open a local emulator.
+    pub fn sandbox() -> Self {
+        Self {
+            api_key: "emulator-admin-api-key".to_owned(),
+            site_id: "00000000-0000-4000-8000-000000000001".to_owned(),
+            account_id: "00000000-0000-4000-8000-0000000000a1".to_owned(),
+        }
+    }
+}
+
+/// One OAuth app as stored: the app and its client secret (which the API returns only from create).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredApp {
+    pub app: OAuthApp,
+    pub secret: String,
+}
+
+/// Everything the emulator knows, as persisted.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct Data {
+    #[serde(default)]
+    pub apps: HashMap<String, StoredApp>,
+}
+
+pub struct State {
+    pub admin: AdminCredentials,
+    pub data: RwLock<Data>,
+    data_path: Option<PathBuf>,
+    /// Serialises writes of the state file, so two saves never interleave.
+    save_lock: Mutex<()>,
+    requests: AtomicU64,
+}
+
+impl State {
+    pub fn new(
+        admin: AdminCredentials,
+        data_path: Option<PathBuf>,
+        seed: bool,
+    ) -> Result<Self, EmulatorError> {
+        let loaded = match &data_path {
+            Some(path) => load(path)?,
+            None => None,
+        };
+        let data = match loaded {
+            Some(data) => data,
+            None if seed => seed_data(),
+            None => Data::default(),
+        };
+        Ok(Self {
+            admin,
+            data: RwLock::new(data),
+            data_path,
+            save_lock: Mutex::new(()),
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Data> {
+        self.data.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Change the data under the write lock, then persist it (if a file is configured).
+    pub fn write<T>(&self, change: impl FnOnce(&mut Data) -> T) -> T {
+        let (result, snapshot) = {
+            let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+            let result = change(&mut data);
+            (result, self.data_path.as_ref().map(|_| data.clone()))
+        };
+        if let (Some(path), Some(snapshot)) = (&self.data_path, snapshot) {
+            let _guard = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = save(path, &snapshot) {
+                tracing::warn!("could not save emulator state to {}: {e}", path.display());
+            }
+        }
+        result
+    }
+
+    /// Back to the seeded state (or empty).
+    pub fn reset(&self, seed: bool) {
+        self.write(|data| *data = if seed { seed_data() } else { Data::default() });
+    }
+
+    pub fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+fn load(path: &Path) -> Result<Option<Data>, EmulatorError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| EmulatorError::State {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(EmulatorError::State {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+fn save(path: &Path, data: &Data) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec(data).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(tmp, path)
+}
+
+/// A new random string of `len` URL-safe characters.
+pub fn random_token(len: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// The seeded OAuth apps. Fixed IDs and dates, so screenshots and tests are reproducible.
+pub const SEEDED_APP_IDS: [&str; 4] = [
+    "5eed0001-0000-4000-8000-000000000001",
+    "5eed0002-0000-4000-8000-000000000002",
+    "5eed0003-0000-4000-8000-000000000003",
+    "5eed0004-0000-4000-8000-000000000004",
+];
+
+fn seed_data() -> Data {
+    let date =
+        |day: u32| -> DateTime<Utc> { Utc.with_ymd_and_hms(2026, 10, day, 9, 30, 0).unwrap() };
+    let app = |i: usize, name: &str, kind: &str, tech: &str, uris: &[&str], day: u32| StoredApp {
+        app: OAuthApp {
+            id: SEEDED_APP_IDS[i].to_owned(),
+            name: name.to_owned(),
+            description: format!("Seeded by the sandbox: {name}"),
+            application_type: kind.to_owned(),
+            technology: tech.to_owned(),
+            allowed_redirect_uris: uris.iter().map(|u| (*u).to_owned()).collect(),
+            allowed_redirect_domains: Vec::new(),
+            login_url: None,
+            logout_url: None,
+            wix_pages_domains_mappings: Vec::<DomainMapping>::new(),
+            redirect_url_wix_pages: None,
+            created_date: date(day),
+        },
+        secret: format!("emu-secret-seeded-{i}"),
+    };
+    let apps = [
+        app(
+            0,
+            "Storefront (Next.js)",
+            "WEB_APP",
+            "REACT",
+            &["oauthdesk://callback", "http://127.0.0.1:5173/callback"],
+            1,
+        ),
+        app(
+            1,
+            "Mobile shop",
+            "MOBILE",
+            "REACT_NATIVE",
+            &["com.example.shop://callback"],
+            5,
+        ),
+        app(
+            2,
+            "Booking widget",
+            "WEB_APP",
+            "VUE",
+            &["https://bookings.example.com/callback"],
+            12,
+        ),
+        app(3, "Internal tools", "OTHER", "OTHER_TECHNOLOGY", &[], 20),
+    ];
+    Data {
+        apps: apps.into_iter().map(|a| (a.app.id.clone(), a)).collect(),
+    }
+}
