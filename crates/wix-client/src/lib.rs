@@ -1,1 +1,25 @@
-//! placeholder
+//! A typed client for the Wix APIs OAuth Desk uses, speaking the same protocol as the official
+//! `@wix/auth-management` package — and nothing else: no Tauri, no UI, so everything is testable against the local
+//! emulator over HTTP.
+//!
+//! - [`oauth_apps`]: the OAuth Apps API — create (with the secret put in the vault before the call returns),
+//!   get, query and page, update by field mask (only changed fields are sent), delete.
+//! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
+//!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), wix_client::Error> {
+//! use wix_client::{AdminAuth, ClientConfig, oauth_apps::{OAuthAppsClient, OAuthAppFields}};
+//! let client = OAuthAppsClient::new(ClientConfig::default())?;
+//! let auth = AdminAuth::site("IST.my-api-key".into(), "1a2b3c4d-1234-4abc-9def-0123456789ab");
+//! let created = client.create(&auth, &OAuthAppFields::named("My storefront")).await?;
+//! println!("client ID {}", created.app.id); // created.secret is shown once; store it.
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod http;
+pub mod oauth_apps;
+
+pub use error::{Error, FieldError, WixError};
+pub use http::{AdminAuth, ClientConfig, RequestObserver, RequestRecord};

@@ -1,0 +1,286 @@
+//! The OAuth Apps client against the real emulator over HTTP.
+
+use std::sync::{Arc, Mutex};
+
+use futures::TryStreamExt;
+use vault::{MemoryStore, SecretStore};
+use wix_client::oauth_apps::{
+    OAuthAppFields, OAuthAppsClient, Query, SecretStorage, SortField, SortOrder, Technology,
+};
+use wix_client::{AdminAuth, ClientConfig, Error, RequestRecord};
+use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
+
+struct Setup {
+    emulator: RunningEmulator,
+    client: OAuthAppsClient,
+    auth: AdminAuth,
+    log: Arc<Mutex<Vec<RequestRecord>>>,
+}
+
+async fn setup() -> Setup {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let config = ClientConfig {
+        observer: Some(Arc::new(move |r: &RequestRecord| {
+            sink.lock().unwrap().push(r.clone())
+        })),
+        ..ClientConfig::with_base_url(emulator.base_url().clone())
+    };
+    let client = OAuthAppsClient::new(config).unwrap();
+    let admin = emulator.admin();
+    let auth = AdminAuth::site(admin.api_key.clone().into(), &admin.site_id);
+    Setup {
+        emulator,
+        client,
+        auth,
+        log,
+    }
+}
+
+#[tokio::test]
+async fn create_puts_the_secret_in_the_vault_before_returning() {
+    let s = setup().await;
+    let vault = MemoryStore::default();
+    let mut fields = OAuthAppFields::named("Storefront");
+    fields.allowed_redirect_uris = vec!["oauthdesk://callback".into()];
+    let created = s
+        .client
+        .create_and_store(&s.auth, &fields, &vault, "p1")
+        .await
+        .unwrap();
+    assert_eq!(created.storage, SecretStorage::Saved);
+    let saved = vault
+        .get(&vault::entry::oauth_app_secret("p1", &created.app.id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Some(saved.expose()),
+        created.secret.as_ref().map(|s| s.expose())
+    );
+    assert!(saved.expose().starts_with("emu-secret-"));
+    let got = s.client.get(&s.auth, &created.app.id).await.unwrap();
+    assert_eq!(got.fields, created.app.fields);
+    assert!(got.created_date.is_some());
+}
+
+#[tokio::test]
+async fn a_refusing_vault_still_hands_back_the_secret() {
+    let s = setup().await;
+    let created = s
+        .client
+        .create_and_store(
+            &s.auth,
+            &OAuthAppFields::named("Kept"),
+            &MemoryStore::failing_writes(),
+            "p1",
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(created.storage, SecretStorage::NotSaved(ref reason) if reason.contains("locked"))
+    );
+    assert!(
+        created.secret.is_some(),
+        "the secret must not be dropped when the vault refuses it"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_before_anything_is_sent() {
+    let s = setup().await;
+    let mut fields = OAuthAppFields::named("x");
+    fields.allowed_redirect_uris = (0..21).map(|i| format!("https://a.dev/{i}")).collect();
+    let err = s.client.create(&s.auth, &fields).await.unwrap_err();
+    let named: Vec<&str> = err
+        .field_errors()
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect();
+    assert_eq!(named, ["name", "allowedRedirectUris"]);
+    assert!(s.log.lock().unwrap().is_empty(), "a request was sent");
+}
+
+#[tokio::test]
+async fn query_sorts_pages_filters_and_streams_every_page() {
+    let s = setup().await;
+    for i in 0..150 {
+        s.client
+            .create(&s.auth, &OAuthAppFields::named(&format!("Bulk {i:03}")))
+            .await
+            .unwrap();
+    }
+    let page = s
+        .client
+        .query(
+            &s.auth,
+            &Query {
+                sort: Some((SortField::Name, SortOrder::Desc)),
+                offset: 0,
+                limit: 3,
+                id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let names: Vec<&str> = page.apps.iter().map(|a| a.fields.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Storefront (Next.js)", "Mobile shop", "Internal tools"]
+    );
+    assert_eq!(page.total, Some(154));
+    let one = s
+        .client
+        .query(
+            &s.auth,
+            &Query {
+                id: Some(SEEDED_APP_IDS[1].into()),
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.apps.len(), 1);
+    let all: Vec<_> = s
+        .client
+        .all(&s.auth, Some((SortField::CreatedDate, SortOrder::Asc)))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 154);
+    assert_eq!(
+        all[0].fields.name, "Storefront (Next.js)",
+        "the oldest seeded app comes first"
+    );
+}
+
+#[tokio::test]
+async fn update_sends_only_changed_fields_so_others_edits_survive() {
+    let s = setup().await;
+    let stored = s.client.get(&s.auth, SEEDED_APP_IDS[2]).await.unwrap();
+    // Someone else changes the description meanwhile.
+    let mut theirs = stored.fields.clone();
+    theirs.description = "changed elsewhere".into();
+    s.client.update(&s.auth, &stored, &theirs).await.unwrap();
+    // We change the technology from our (stale) copy.
+    let mut ours = stored.fields.clone();
+    ours.technology = Technology::React;
+    let updated = s.client.update(&s.auth, &stored, &ours).await.unwrap();
+    assert_eq!(updated.fields.technology, Technology::React);
+    assert_eq!(
+        updated.fields.description, "changed elsewhere",
+        "an unchanged field was sent and reverted"
+    );
+    // No change: no request.
+    let before = s.log.lock().unwrap().len();
+    let same = s
+        .client
+        .update(&s.auth, &updated, &updated.fields)
+        .await
+        .unwrap();
+    assert_eq!(same, updated);
+    assert_eq!(s.log.lock().unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn delete_then_get_is_not_found_with_advice() {
+    let s = setup().await;
+    s.client.delete(&s.auth, SEEDED_APP_IDS[3]).await.unwrap();
+    match s.client.get(&s.auth, SEEDED_APP_IDS[3]).await {
+        Err(Error::Wix(e)) => {
+            assert_eq!(e.status, 404);
+            assert!(e.request_id.is_some());
+            assert!(e.to_string().contains("refresh the list"));
+        }
+        other => panic!("expected a 404, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_says_to_check_the_key_and_never_shows_it() {
+    let s = setup().await;
+    let bad = AdminAuth::site("IST.wrong-key-123".into(), &s.emulator.admin().site_id);
+    let err = s.client.query(&bad, &Query::default()).await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("401") && message.contains("check the API key"),
+        "{message}"
+    );
+    assert!(!message.contains("wrong-key-123"));
+    let wrong_site = AdminAuth::site(
+        s.emulator.admin().api_key.clone().into(),
+        "00000000-0000-4000-8000-0000000000ff",
+    );
+    let message = s
+        .client
+        .query(&wrong_site, &Query::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("Manage OAuth Apps"), "{message}");
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_a_network_error_and_a_lost_create_is_not_retried() {
+    // A server that accepts connections and drops them without answering.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(socket);
+        }
+    });
+    let config = ClientConfig {
+        retries: 0,
+        ..ClientConfig::with_base_url(format!("http://{addr}/").parse().unwrap())
+    };
+    let client = OAuthAppsClient::new(config).unwrap();
+    let auth = AdminAuth::site("IST.key-for-drop-test".into(), "site");
+    let err = client
+        .create_and_store(
+            &auth,
+            &OAuthAppFields::named("Lost"),
+            &MemoryStore::default(),
+            "p",
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::CreateOutcomeUnknown { found: None } => {}
+        other => panic!("expected an unknown outcome, got {other:?}"),
+    }
+    assert!(err.to_string().contains("answer was lost"));
+    // One create attempt and one look-up query: the create was not sent twice.
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn the_request_log_has_paths_and_statuses_but_no_secrets() {
+    let s = setup().await;
+    let vault = MemoryStore::default();
+    let created = s
+        .client
+        .create_and_store(&s.auth, &OAuthAppFields::named("Logged"), &vault, "p")
+        .await
+        .unwrap();
+    s.client.get(&s.auth, &created.app.id).await.unwrap();
+    let log = format!("{:?}", s.log.lock().unwrap());
+    let secret = created.secret.unwrap();
+    assert!(log.contains("/oauth-app/v1/oauth-apps"));
+    for hidden in [
+        secret.expose(),
+        s.emulator.admin().api_key.as_str(),
+        "oAuthAppId",
+    ] {
+        assert!(
+            !log.contains(hidden),
+            "{hidden} leaked into the request log"
+        );
+    }
+}
