@@ -11,6 +11,17 @@ const COMMANDS: &[&str] = &[
     "list_projects",
     "add_project",
     "remove_project",
+    "test_connection",
+    "reset_sandbox",
+    "query_oauth_apps",
+    "get_oauth_app",
+    "validate_oauth_app",
+    "create_oauth_app",
+    "update_oauth_app",
+    "delete_oauth_app",
+    "reveal_saved_secret",
+    "delete_saved_secret",
+    "copy_to_clipboard",
 ];
 
 fn main() {

@@ -28,6 +28,15 @@ pub enum AppError {
     /// Reading or writing the app's own files failed.
     #[error("{message}")]
     Storage { message: String },
+    /// Wix answered with an error; `status` is its HTTP status. The message says what to do.
+    #[error("{message}")]
+    Wix { status: u16, message: String },
+    /// Wix (or the sandbox) could not be reached, or did not answer in time.
+    #[error("{message}")]
+    Network { message: String },
+    /// A create was sent but its answer was lost; the message says what was found.
+    #[error("{message}")]
+    OutcomeUnknown { message: String },
     /// The built-in sandbox (local Wix emulator) failed.
     #[error("{message}")]
     Sandbox { message: String },
@@ -76,6 +85,29 @@ impl From<desk_core::CoreError> for AppError {
             E::Sandbox(_) => Self::Sandbox { message },
             E::Io { .. } | E::CorruptFile { .. } => Self::Storage { message },
             E::Vault(_) => Self::Keyring { message },
+            E::Wix(error) => error.into(),
+        }
+    }
+}
+
+impl From<wix_client::Error> for AppError {
+    fn from(error: wix_client::Error) -> Self {
+        use wix_client::Error as E;
+        let message = error.to_string();
+        if let Some(first) = error.field_errors().first() {
+            return Self::InvalidInput {
+                field: first.field.clone(),
+                message,
+            };
+        }
+        match error {
+            E::Wix(e) => Self::Wix {
+                status: e.status,
+                message,
+            },
+            E::Network { .. } | E::Timeout { .. } => Self::Network { message },
+            E::CreateOutcomeUnknown { .. } => Self::OutcomeUnknown { message },
+            E::Invalid(_) | E::Decode(_) | E::Setup(_) => Self::internal(message),
         }
     }
 }

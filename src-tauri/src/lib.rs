@@ -7,6 +7,7 @@
 mod deep_link;
 mod diagnostics;
 mod error;
+mod oauth_apps;
 mod projects;
 mod state;
 
@@ -32,6 +33,17 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             projects::list_projects,
             projects::add_project,
             projects::remove_project,
+            projects::test_connection,
+            projects::reset_sandbox,
+            oauth_apps::query_oauth_apps,
+            oauth_apps::get_oauth_app,
+            oauth_apps::validate_oauth_app,
+            oauth_apps::create_oauth_app,
+            oauth_apps::update_oauth_app,
+            oauth_apps::delete_oauth_app,
+            oauth_apps::reveal_saved_secret,
+            oauth_apps::delete_saved_secret,
+            oauth_apps::copy_to_clipboard,
         ])
         .events(collect_events![DeepLinkReceived])
         .typ::<AppError>()
@@ -59,6 +71,7 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(log_plugin())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -68,7 +81,8 @@ pub fn run() {
             };
             std::fs::create_dir_all(&data_dir)?;
             let service = state::keyring_service(&app.config().identifier);
-            app.manage(AppState::new(data_dir, service, scheme)?);
+            let state = tauri::async_runtime::block_on(AppState::open(data_dir, service, scheme))?;
+            app.manage(state);
             wire_deep_links(app.handle());
             Ok(())
         })

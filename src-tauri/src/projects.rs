@@ -1,5 +1,6 @@
 //! Project commands: list, connect and remove Wix projects. The logic is in `desk_core::projects`.
 
+use desk_core::desk::ConnectionCheck;
 use desk_core::projects::{NewProject, Project};
 use tauri::State;
 
@@ -33,4 +34,21 @@ pub async fn remove_project(state: State<'_, AppState>, project_id: String) -> R
         tauri::async_runtime::spawn_blocking(move || projects.remove(vault.as_ref(), &project_id))
             .await??,
     )
+}
+
+/// Call the project's OAuth Apps API once, to prove the key, its permission and the site or account ID.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    project_id: String,
+) -> Result<ConnectionCheck> {
+    Ok(state.desk.test_connection(&project_id).await?)
+}
+
+/// Put the sandbox back to its seeded OAuth apps and forget what was saved for it.
+#[tauri::command]
+#[specta::specta]
+pub async fn reset_sandbox(state: State<'_, AppState>) -> Result<()> {
+    Ok(state.desk.reset_sandbox().await?)
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use desk_core::Desk;
 use desk_core::projects::Projects;
 use vault::{KeyringStore, SecretStore};
 
@@ -19,18 +20,24 @@ pub struct AppState {
     pub keyring_service: String,
     pub vault: Arc<dyn SecretStore>,
     pub projects: Arc<Projects>,
+    /// Projects, the sandbox and every Wix operation.
+    pub desk: Arc<Desk>,
     pub deep_links: DeepLinkInbox,
 }
 
 impl AppState {
-    pub fn new(
+    /// Open the project list and start the sandbox emulator (on the caller's async runtime).
+    pub async fn open(
         data_dir: PathBuf,
         keyring_service: String,
         scheme: String,
     ) -> desk_core::Result<Self> {
+        let vault: Arc<dyn SecretStore> = Arc::new(KeyringStore::new(keyring_service.clone()));
+        let desk = Arc::new(Desk::open(&data_dir, vault.clone()).await?);
         Ok(Self {
-            vault: Arc::new(KeyringStore::new(keyring_service.clone())),
-            projects: Arc::new(Projects::open(&data_dir)?),
+            vault,
+            projects: desk.projects.clone(),
+            desk,
             data_dir,
             keyring_service,
             deep_links: DeepLinkInbox::new(scheme),

@@ -28,6 +28,9 @@ pub enum CoreError {
         "the project file {path} is damaged ({reason}); move it aside and restart to begin with a fresh list"
     )]
     CorruptFile { path: String, reason: String },
+    /// A Wix call failed (or was refused before sending).
+    #[error(transparent)]
+    Wix(#[from] wix_client::Error),
     /// The OS keyring refused; nothing was written elsewhere.
     #[error(transparent)]
     Vault(#[from] vault::VaultError),

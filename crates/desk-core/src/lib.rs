@@ -7,8 +7,11 @@
 //! The Tauri shell (`src-tauri`) turns each public async method here into a typed command; tests drive the same
 //! methods against the real emulator and a real or in-memory vault.
 
+pub mod desk;
 pub mod error;
 pub mod projects;
+pub mod sandbox;
 
+pub use desk::Desk;
 pub use error::{CoreError, Result};
 pub mod oauth_apps;

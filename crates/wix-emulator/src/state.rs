@@ -64,18 +64,24 @@ impl State {
             Some(path) => load(path)?,
             None => None,
         };
+        let fresh = loaded.is_none();
         let data = match loaded {
             Some(data) => data,
             None if seed => seed_data(),
             None => Data::default(),
         };
-        Ok(Self {
+        let state = Self {
             admin,
             data: RwLock::new(data),
             data_path,
             save_lock: Mutex::new(()),
             requests: AtomicU64::new(0),
-        })
+        };
+        if fresh {
+            // Write the starting state at once, so the file always mirrors what the emulator serves.
+            state.write(|_| ());
+        }
+        Ok(state)
     }
 
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Data> {

@@ -53,6 +53,119 @@ async removeProject(projectId: string) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Call the project's OAuth Apps API once, to prove the key, its permission and the site or account ID.
+ */
+async testConnection(projectId: string) : Promise<Result<ConnectionCheck, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("test_connection", { projectId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Put the sandbox back to its seeded OAuth apps and forget what was saved for it.
+ */
+async resetSandbox() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reset_sandbox") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One page of a project's OAuth apps, sorted and filtered on the server.
+ */
+async queryOauthApps(projectId: string, query: AppsQuery) : Promise<Result<AppsPage, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("query_oauth_apps", { projectId, query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async getOauthApp(projectId: string, clientId: string) : Promise<Result<OAuthAppDetails, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_oauth_app", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The checks that run before anything is sent, for validation as the user types. Empty when all is well.
+ */
+async validateOauthApp(fields: OAuthAppFields) : Promise<FieldError[]> {
+    return await TAURI_INVOKE("validate_oauth_app", { fields });
+},
+/**
+ * Create an OAuth app. Its secret is in the OS keyring before this returns (or the result says why not).
+ */
+async createOauthApp(projectId: string, fields: OAuthAppFields) : Promise<Result<CreatedApp, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("create_oauth_app", { projectId, fields }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Save an edit: only the fields that differ from `original` are sent (the field mask).
+ */
+async updateOauthApp(projectId: string, clientId: string, original: OAuthAppFields, edited: OAuthAppFields) : Promise<Result<OAuthAppDetails, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("update_oauth_app", { projectId, clientId, original, edited }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Delete an OAuth app on Wix (its client ID stops working) and its saved secret.
+ */
+async deleteOauthApp(projectId: string, clientId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_oauth_app", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The saved client secret, after the user clicked "Reveal".
+ */
+async revealSavedSecret(projectId: string, clientId: string) : Promise<Result<string, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("reveal_saved_secret", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Remove the saved client secret from the OS keyring.
+ */
+async deleteSavedSecret(projectId: string, clientId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("delete_saved_secret", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Put text on the system clipboard (after an explicit click).
+ */
+async copyToClipboard(text: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_to_clipboard", { text }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -89,6 +202,18 @@ export type AppError =
  */
 { code: "storage"; message: string } | 
 /**
+ * Wix answered with an error; `status` is its HTTP status. The message says what to do.
+ */
+{ code: "wix"; status: number; message: string } | 
+/**
+ * Wix (or the sandbox) could not be reached, or did not answer in time.
+ */
+{ code: "network"; message: string } | 
+/**
+ * A create was sent but its answer was lost; the message says what was found.
+ */
+{ code: "outcomeUnknown"; message: string } | 
+/**
  * The built-in sandbox (local Wix emulator) failed.
  */
 { code: "sandbox"; message: string } | 
@@ -109,6 +234,35 @@ callbackUri: string; dataDir: string; keyringService: string;
  * Which keyring backend this build uses.
  */
 keyringBackend: string }
+export type AppsPage = { apps: OAuthAppRow[]; offset: number; limit: number; 
+/**
+ * How many apps match, when Wix says.
+ */
+total: number | null }
+/**
+ * One page request of the table.
+ */
+export type AppsQuery = { sort: SortField; order: SortOrder; offset: number; 
+/**
+ * 1 to 100.
+ */
+limit: number; 
+/**
+ * Only the app with this client ID.
+ */
+clientId: string | null }
+/**
+ * What "Test connection" found.
+ */
+export type ConnectionCheck = { 
+/**
+ * How many OAuth apps the project has, when Wix says.
+ */
+oauthApps: number | null; millis: number }
+/**
+ * The result of a create: the one time the secret crosses to the UI.
+ */
+export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage: SecretStorage }
 /**
  * Emitted to the UI whenever a deep link arrives.
  */
@@ -149,6 +303,11 @@ export type DeepLinkVerdict =
  * Not a callback of ours; `reason` says why.
  */
 { kind: "rejected"; reason: string }
+export type DomainMapping = { origin: string; destination: string }
+/**
+ * One field the user must fix, named as the form names it.
+ */
+export type FieldError = { field: string; message: string }
 export type KeyringCheck = { backend: string; 
 /**
  * Time for one store + read + delete of a probe secret.
@@ -162,6 +321,38 @@ export type NewProject = { name: string;
  * Sent once, straight into the vault.
  */
 apiKey: string; target: ProjectTarget }
+/**
+ * An app with every field, for the details and edit views.
+ */
+export type OAuthAppDetails = { id: string; createdDate: string; fields: OAuthAppFields; secretSaved: boolean }
+/**
+ * Every editable field of an OAuth app. Empty strings and lists mean "not set".
+ */
+export type OAuthAppFields = { name: string; description: string; 
+/**
+ * The wire value, e.g. `WEB_APP`; values added by Wix later pass through unchanged.
+ */
+applicationType: string; 
+/**
+ * The wire value, e.g. `REACT`.
+ */
+technology: string; allowedRedirectUris: string[]; allowedRedirectDomains: string[]; loginUrl: string; logoutUrl: string; wixPagesDomainsMappings: DomainMapping[]; redirectUrlWixPages: string }
+/**
+ * One row of the OAuth apps table.
+ */
+export type OAuthAppRow = { 
+/**
+ * The client ID.
+ */
+id: string; name: string; applicationType: string; technology: string; 
+/**
+ * RFC 3339, or empty when Wix did not say.
+ */
+createdDate: string; redirectUriCount: number; 
+/**
+ * Whether OAuth Desk holds this app's client secret in the OS keyring.
+ */
+secretSaved: boolean }
 /**
  * A project as stored and as shown (never with its API key).
  */
@@ -183,6 +374,28 @@ savedTokens?: string[] }
  * (`wix-account-id`). The built-in sandbox addresses the local emulator.
  */
 export type ProjectTarget = { type: "sandbox" } | { type: "site"; siteId: string } | { type: "account"; accountId: string }
+/**
+ * Where the new app's client secret went.
+ */
+export type SecretStorage = 
+/**
+ * In the OS keyring; it can be revealed later.
+ */
+{ kind: "saved" } | 
+/**
+ * Wix returned it but the keyring refused it: the dialog must not close until the user has copied it.
+ */
+{ kind: "notSaved"; reason: string } | 
+/**
+ * Wix did not return a secret (newer API versions show it only in the dashboard).
+ */
+{ kind: "notReturned" }
+export type SortField = 
+/**
+ * Wix's default order (ID, descending).
+ */
+"default" | "name" | "createdDate"
+export type SortOrder = "asc" | "desc"
 
 /** tauri-specta globals **/
 

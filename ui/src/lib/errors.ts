@@ -6,6 +6,9 @@ const titles: Record<AppError["code"], string> = {
   invalidInput: "Check your input",
   notFound: "Not found",
   storage: "Could not save",
+  wix: "Wix refused",
+  network: "Could not reach Wix",
+  outcomeUnknown: "Result unknown",
   sandbox: "Sandbox problem",
   internal: "Something went wrong",
 };

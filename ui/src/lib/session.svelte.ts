@@ -1,9 +1,11 @@
 // App-wide UI state: the project list and which project the other sections work on.
-import { commands, type Project } from "./bindings";
+import { commands, type OAuthAppFields, type Project } from "./bindings";
 
 class Session {
   projects = $state<Project[]>([]);
   currentProjectId = $state<string>("sandbox");
+  /** Unsaved OAuth app edits by `<project>/<client ID>`: kept when the user navigates away and comes back. */
+  appDrafts = $state<Record<string, OAuthAppFields | null | undefined>>({});
 
   get currentProject(): Project | undefined {
     return this.projects.find((p) => p.id === this.currentProjectId);

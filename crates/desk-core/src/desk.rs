@@ -1,0 +1,363 @@
+//! [`Desk`]: the operations behind the app's commands, tying projects, the vault, the sandbox and the Wix client
+//! together.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+use vault::{Secret, SecretStore, entry};
+use wix_client::oauth_apps::{self as wire, OAuthAppsClient};
+use wix_client::{AdminAuth, ClientConfig};
+
+use crate::error::{CoreError, Result};
+use crate::oauth_apps::{
+    AppsPage, AppsQuery, CreatedApp, DomainMapping, OAuthAppDetails, OAuthAppFields, OAuthAppRow,
+    SecretStorage, SortField, SortOrder,
+};
+use crate::projects::{Project, ProjectTarget, Projects};
+use crate::sandbox::Sandbox;
+
+/// Where real Wix projects are called. Tests point it at an emulator.
+pub const ENV_WIX_API_BASE: &str = "OAUTHDESK_WIX_API_BASE";
+
+/// One field the user must fix, named as the form names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// What "Test connection" found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionCheck {
+    /// How many OAuth apps the project has, when Wix says.
+    pub oauth_apps: Option<u32>,
+    pub millis: u32,
+}
+
+pub struct Desk {
+    pub projects: Arc<Projects>,
+    pub vault: Arc<dyn SecretStore>,
+    pub sandbox: Sandbox,
+    wix_base: url::Url,
+}
+
+impl Desk {
+    /// Open the project list and start the sandbox.
+    pub async fn open(data_dir: &Path, vault: Arc<dyn SecretStore>) -> Result<Self> {
+        let projects = Arc::new(Projects::open(data_dir)?);
+        let sandbox = Sandbox::start(data_dir).await?;
+        let wix_base = std::env::var(ENV_WIX_API_BASE)
+            .ok()
+            .and_then(|v| url::Url::parse(&v).ok())
+            .unwrap_or_else(|| ClientConfig::default().base_url);
+        Ok(Self {
+            projects,
+            vault,
+            sandbox,
+            wix_base,
+        })
+    }
+
+    /// The client and credentials for a project's admin calls. The API key comes from the vault.
+    async fn admin(&self, project_id: &str) -> Result<(OAuthAppsClient, AdminAuth, Project)> {
+        let project = self.projects.get(project_id)?;
+        let (base, auth) = match &project.target {
+            ProjectTarget::Sandbox => {
+                let admin = self.sandbox.admin();
+                (
+                    self.sandbox.base_url().clone(),
+                    AdminAuth::site(Secret::new(admin.api_key.clone()), &admin.site_id),
+                )
+            }
+            target => {
+                let key = self.blocking_get(entry::project_api_key(&project.id)).await?.ok_or_else(|| {
+                    CoreError::invalid(
+                        "apiKey",
+                        format!("The API key of “{}” is not in the OS keyring any more; remove the project and connect it again.", project.name),
+                    )
+                })?;
+                let auth = match target {
+                    ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id),
+                    ProjectTarget::Account { account_id } => AdminAuth::account(key, account_id),
+                    ProjectTarget::Sandbox => unreachable!("handled above"),
+                };
+                (self.wix_base.clone(), auth)
+            }
+        };
+        let client = OAuthAppsClient::new(ClientConfig::with_base_url(base))?;
+        Ok((client, auth, project))
+    }
+
+    async fn blocking_get(&self, name: String) -> Result<Option<Secret>> {
+        let vault = self.vault.clone();
+        Ok(tokio::task::spawn_blocking(move || vault.get(&name))
+            .await
+            .map_err(join_error)??)
+    }
+
+    /// One call that needs the key and the permission: the cheapest honest proof the project works.
+    pub async fn test_connection(&self, project_id: &str) -> Result<ConnectionCheck> {
+        let (client, auth, _) = self.admin(project_id).await?;
+        let started = std::time::Instant::now();
+        let page = client
+            .query(
+                &auth,
+                &wire::Query {
+                    limit: 1,
+                    ..wire::Query::default()
+                },
+            )
+            .await?;
+        Ok(ConnectionCheck {
+            oauth_apps: page.total,
+            millis: started.elapsed().as_millis() as u32,
+        })
+    }
+
+    pub async fn query_apps(&self, project_id: &str, query: &AppsQuery) -> Result<AppsPage> {
+        if !(1..=100).contains(&query.limit) {
+            return Err(CoreError::invalid(
+                "limit",
+                "Page size: choose 1 to 100 apps per page.",
+            ));
+        }
+        let (client, auth, project) = self.admin(project_id).await?;
+        let sort = match query.sort {
+            SortField::Default => None,
+            SortField::Name => Some(wire::SortField::Name),
+            SortField::CreatedDate => Some(wire::SortField::CreatedDate),
+        }
+        .map(|field| {
+            (
+                field,
+                if query.order == SortOrder::Desc {
+                    wire::SortOrder::Desc
+                } else {
+                    wire::SortOrder::Asc
+                },
+            )
+        });
+        let wire_query = wire::Query {
+            id: query
+                .client_id
+                .clone()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| c.trim().to_owned()),
+            sort,
+            offset: query.offset,
+            limit: query.limit,
+        };
+        let page = client.query(&auth, &wire_query).await?;
+        Ok(AppsPage {
+            apps: page.apps.iter().map(|a| row(a, &project)).collect(),
+            offset: page.offset,
+            limit: query.limit,
+            total: page.total,
+        })
+    }
+
+    pub async fn get_app(&self, project_id: &str, client_id: &str) -> Result<OAuthAppDetails> {
+        let (client, auth, project) = self.admin(project_id).await?;
+        let app = client.get(&auth, client_id).await?;
+        Ok(details(&app, &project))
+    }
+
+    /// The same checks the client runs before sending, for validation as the user types.
+    pub fn validate(fields: &OAuthAppFields) -> Vec<FieldError> {
+        match wire::validate(&to_wire(fields)) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        }
+    }
+
+    /// Create an app; its secret goes to the vault before this returns, and is handed back for the one-time dialog.
+    pub async fn create_app(
+        &self,
+        project_id: &str,
+        fields: &OAuthAppFields,
+    ) -> Result<CreatedApp> {
+        let (client, auth, project) = self.admin(project_id).await?;
+        let vault = self.vault.clone();
+        let created = client
+            .create_and_store(&auth, &to_wire(fields), vault.as_ref(), &project.id)
+            .await?;
+        let saved = matches!(created.storage, wire::SecretStorage::Saved);
+        if saved {
+            self.projects
+                .note_saved_secret(&project.id, &created.app.id, true)?;
+        }
+        let project = self.projects.get(project_id)?;
+        Ok(CreatedApp {
+            app: details(&created.app, &project),
+            secret: created.secret.as_ref().map(|s| s.expose().to_owned()),
+            storage: match created.storage {
+                wire::SecretStorage::Saved => SecretStorage::Saved,
+                wire::SecretStorage::NotSaved(reason) => SecretStorage::NotSaved { reason },
+                wire::SecretStorage::NotReturned => SecretStorage::NotReturned,
+            },
+        })
+    }
+
+    /// Send only the fields that differ between `original` (as the user began editing) and `edited`.
+    pub async fn update_app(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        original: &OAuthAppFields,
+        edited: &OAuthAppFields,
+    ) -> Result<OAuthAppDetails> {
+        let (client, auth, project) = self.admin(project_id).await?;
+        let stored = wire::OAuthApp {
+            id: client_id.to_owned(),
+            created_date: None,
+            fields: to_wire(original),
+        };
+        let mut updated = client.update(&auth, &stored, &to_wire(edited)).await?;
+        if updated.created_date.is_none() {
+            // Nothing changed, so nothing was sent: read the app as it is.
+            updated = client.get(&auth, client_id).await?;
+        }
+        Ok(details(&updated, &project))
+    }
+
+    /// Delete the app on Wix, then its saved secret here.
+    pub async fn delete_app(&self, project_id: &str, client_id: &str) -> Result<()> {
+        let (client, auth, project) = self.admin(project_id).await?;
+        client.delete(&auth, client_id).await?;
+        if project.saved_secrets.iter().any(|c| c == client_id) {
+            self.delete_secret(project_id, client_id).await?;
+        }
+        Ok(())
+    }
+
+    /// The saved client secret, for an explicit reveal or copy.
+    pub async fn saved_secret(&self, project_id: &str, client_id: &str) -> Result<Secret> {
+        let project = self.projects.get(project_id)?;
+        self.blocking_get(entry::oauth_app_secret(&project.id, client_id))
+            .await?
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "secret",
+                    "OAuth Desk holds no secret for this app: Wix shows it only once, at creation.",
+                )
+            })
+    }
+
+    pub async fn delete_secret(&self, project_id: &str, client_id: &str) -> Result<()> {
+        let project = self.projects.get(project_id)?;
+        let vault = self.vault.clone();
+        let name = entry::oauth_app_secret(&project.id, client_id);
+        tokio::task::spawn_blocking(move || vault.delete(&name))
+            .await
+            .map_err(join_error)??;
+        self.projects
+            .note_saved_secret(&project.id, client_id, false)
+    }
+
+    /// Delete what the app saved for the sandbox and put the emulator back to its seed.
+    pub async fn reset_sandbox(&self) -> Result<()> {
+        let (projects, vault) = (self.projects.clone(), self.vault.clone());
+        tokio::task::spawn_blocking(move || projects.reset_sandbox(vault.as_ref()))
+            .await
+            .map_err(join_error)??;
+        self.sandbox.reset();
+        Ok(())
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> CoreError {
+    CoreError::Sandbox(format!("a background task failed: {e}"))
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+fn to_wire(f: &OAuthAppFields) -> wire::OAuthAppFields {
+    wire::OAuthAppFields {
+        name: f.name.trim().to_owned(),
+        description: f.description.clone(),
+        allowed_redirect_uris: f
+            .allowed_redirect_uris
+            .iter()
+            .map(|u| u.trim().to_owned())
+            .collect(),
+        allowed_redirect_domains: f
+            .allowed_redirect_domains
+            .iter()
+            .map(|d| d.trim().to_owned())
+            .collect(),
+        login_url: opt(&f.login_url),
+        logout_url: opt(&f.logout_url),
+        application_type: f.application_type.as_str().into(),
+        technology: f.technology.as_str().into(),
+        wix_pages_domains_mappings: f
+            .wix_pages_domains_mappings
+            .iter()
+            .map(|m| wire::DomainMapping {
+                origin: m.origin.trim().to_owned(),
+                destination: m.destination.trim().to_owned(),
+            })
+            .collect(),
+        redirect_url_wix_pages: opt(&f.redirect_url_wix_pages),
+    }
+}
+
+fn from_wire(f: &wire::OAuthAppFields) -> OAuthAppFields {
+    OAuthAppFields {
+        name: f.name.clone(),
+        description: f.description.clone(),
+        application_type: f.application_type.to_string(),
+        technology: f.technology.to_string(),
+        allowed_redirect_uris: f.allowed_redirect_uris.clone(),
+        allowed_redirect_domains: f.allowed_redirect_domains.clone(),
+        login_url: f.login_url.clone().unwrap_or_default(),
+        logout_url: f.logout_url.clone().unwrap_or_default(),
+        wix_pages_domains_mappings: f
+            .wix_pages_domains_mappings
+            .iter()
+            .map(|m| DomainMapping {
+                origin: m.origin.clone(),
+                destination: m.destination.clone(),
+            })
+            .collect(),
+        redirect_url_wix_pages: f.redirect_url_wix_pages.clone().unwrap_or_default(),
+    }
+}
+
+fn date(app: &wire::OAuthApp) -> String {
+    app.created_date
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+fn row(app: &wire::OAuthApp, project: &Project) -> OAuthAppRow {
+    OAuthAppRow {
+        id: app.id.clone(),
+        name: app.fields.name.clone(),
+        application_type: app.fields.application_type.to_string(),
+        technology: app.fields.technology.to_string(),
+        created_date: date(app),
+        redirect_uri_count: app.fields.allowed_redirect_uris.len() as u32,
+        secret_saved: project.saved_secrets.contains(&app.id),
+    }
+}
+
+fn details(app: &wire::OAuthApp, project: &Project) -> OAuthAppDetails {
+    OAuthAppDetails {
+        id: app.id.clone(),
+        created_date: date(app),
+        fields: from_wire(&app.fields),
+        secret_saved: project.saved_secrets.contains(&app.id),
+    }
+}

@@ -1,0 +1,108 @@
+//! OAuth app commands. The logic is in `desk_core::Desk`; the client secret crosses to the UI only in the create
+//! result (the one-time dialog) and on an explicit reveal.
+
+use desk_core::desk::FieldError;
+use desk_core::oauth_apps::{AppsPage, AppsQuery, CreatedApp, OAuthAppDetails, OAuthAppFields};
+use tauri::State;
+use tauri_plugin_clipboard_manager::ClipboardExt;
+
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// One page of a project's OAuth apps, sorted and filtered on the server.
+#[tauri::command]
+#[specta::specta]
+pub async fn query_oauth_apps(
+    state: State<'_, AppState>,
+    project_id: String,
+    query: AppsQuery,
+) -> Result<AppsPage> {
+    Ok(state.desk.query_apps(&project_id, &query).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_oauth_app(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<OAuthAppDetails> {
+    Ok(state.desk.get_app(&project_id, &client_id).await?)
+}
+
+/// The checks that run before anything is sent, for validation as the user types. Empty when all is well.
+#[tauri::command]
+#[specta::specta]
+pub fn validate_oauth_app(fields: OAuthAppFields) -> Vec<FieldError> {
+    desk_core::Desk::validate(&fields)
+}
+
+/// Create an OAuth app. Its secret is in the OS keyring before this returns (or the result says why not).
+#[tauri::command]
+#[specta::specta]
+pub async fn create_oauth_app(
+    state: State<'_, AppState>,
+    project_id: String,
+    fields: OAuthAppFields,
+) -> Result<CreatedApp> {
+    Ok(state.desk.create_app(&project_id, &fields).await?)
+}
+
+/// Save an edit: only the fields that differ from `original` are sent (the field mask).
+#[tauri::command]
+#[specta::specta]
+pub async fn update_oauth_app(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    original: OAuthAppFields,
+    edited: OAuthAppFields,
+) -> Result<OAuthAppDetails> {
+    Ok(state
+        .desk
+        .update_app(&project_id, &client_id, &original, &edited)
+        .await?)
+}
+
+/// Delete an OAuth app on Wix (its client ID stops working) and its saved secret.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_oauth_app(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<()> {
+    Ok(state.desk.delete_app(&project_id, &client_id).await?)
+}
+
+/// The saved client secret, after the user clicked "Reveal".
+#[tauri::command]
+#[specta::specta]
+pub async fn reveal_saved_secret(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<String> {
+    let secret = state.desk.saved_secret(&project_id, &client_id).await?;
+    Ok(secret.expose().to_owned())
+}
+
+/// Remove the saved client secret from the OS keyring.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_saved_secret(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<()> {
+    Ok(state.desk.delete_secret(&project_id, &client_id).await?)
+}
+
+/// Put text on the system clipboard (after an explicit click).
+#[tauri::command]
+#[specta::specta]
+pub fn copy_to_clipboard(app: tauri::AppHandle, text: String) -> Result<()> {
+    app.clipboard()
+        .write_text(text)
+        .map_err(|e| AppError::internal(format!("could not write to the clipboard: {e}")))
+}

@@ -1,0 +1,270 @@
+//! Managing the sandbox's OAuth apps in the real window: table, create with the secret shown once (and found in
+//! the real keyring), edit sending only what changed, delete, and bad input refused with field-named errors.
+
+use std::time::{Duration, Instant};
+
+use oauth_desk_e2e::{App, WAIT};
+use serde_json::Value;
+use vault::{KeyringStore, SecretStore};
+
+/// The sandbox emulator's persisted state: what the "server" holds, read behind the app's back.
+fn sandbox_state(app: &App) -> Value {
+    let path = app.profile.data_dir.join("sandbox/state.json");
+    serde_json::from_slice(&std::fs::read(path).expect("the sandbox state file")).unwrap()
+}
+
+fn stored_app<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
+    state["apps"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| &s["app"])
+        .find(|a| a["name"] == name)
+}
+
+async fn set_input(app: &App, css: &str, value: &str) {
+    let input = app.wait_for_css(css).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+async fn wait_until<F: Fn() -> bool>(what: &str, check: F) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_opens_with_seeded_apps_sorted_and_paged() {
+    let app = App::launch("apps-table").await;
+    app.click("[data-testid=nav-oauthApps]").await;
+    app.wait_for_text("[data-testid=apps-table]", "Storefront (Next.js)")
+        .await;
+    assert_eq!(app.texts("[data-testid=app-row]").await.len(), 4);
+    app.click("[data-testid=sort-name]").await;
+    app.wait_for_text(
+        "[data-testid=apps-table] tbody tr:first-child",
+        "Booking widget",
+    )
+    .await;
+    app.click("[data-testid=sort-name]").await;
+    app.wait_for_text(
+        "[data-testid=apps-table] tbody tr:first-child",
+        "Storefront",
+    )
+    .await;
+    app.click("[data-testid=sort-created]").await;
+    app.wait_for_text(
+        "[data-testid=apps-table] tbody tr:first-child",
+        "Storefront",
+    )
+    .await;
+    app.screenshot("oauth-apps-table").await;
+
+    // Page size 10 does not page 4 apps; searching loaded names narrows the rows.
+    app.wait_for_text("[data-testid=page-info]", "1–4 of 4")
+        .await;
+    set_input(&app, "[data-testid=search-names]", "shop").await;
+    app.wait_for_text("[data-testid=apps-table] tbody", "Mobile shop")
+        .await;
+    let deadline = Instant::now() + WAIT;
+    while app.texts("[data-testid=app-row]").await.len() != 1 {
+        assert!(Instant::now() < deadline, "search did not narrow the rows");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_field_named_errors_and_nothing_sent() {
+    let app = App::launch("apps-invalid").await;
+    app.click("[data-testid=nav-oauthApps]").await;
+    app.wait_for_text("[data-testid=apps-table]", "Storefront")
+        .await;
+    let before = sandbox_state(&app)["apps"].as_object().unwrap().len();
+    app.click("[data-testid=create-app]").await;
+    // Empty name
+    app.click("[data-testid=submit-app]").await;
+    app.wait_for_text("[data-testid=form-errors]", "Name: use 2 to 256 characters")
+        .await;
+    // An invalid URI and then 21 of them
+    set_input(&app, "[data-testid=app-form] input[name=name]", "Checkout").await;
+    app.click("[data-testid=add-allowedRedirectUris]").await;
+    set_input(
+        &app,
+        "[data-testid=app-form] input[name=allowedRedirectUris-0]",
+        "not a uri",
+    )
+    .await;
+    app.wait_for_text("[data-testid=form-errors]", "Allowed redirect URI 1")
+        .await;
+    set_input(
+        &app,
+        "[data-testid=app-form] input[name=allowedRedirectUris-0]",
+        "https://shop.example.com/cb0",
+    )
+    .await;
+    for i in 1..21 {
+        app.click("[data-testid=add-allowedRedirectUris]").await;
+        set_input(
+            &app,
+            &format!("[data-testid=app-form] input[name=allowedRedirectUris-{i}]"),
+            &format!("https://shop.example.com/cb{i}"),
+        )
+        .await;
+    }
+    app.wait_for_text(
+        "[data-testid=form-errors]",
+        "Allowed redirect URIs: at most 20 (now 21)",
+    )
+    .await;
+    app.click("[data-testid=submit-app]").await;
+    app.screenshot("oauth-apps-invalid").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sandbox_state(&app)["apps"].as_object().unwrap().len(),
+        before,
+        "something was created"
+    );
+    app.quit().await;
+}
+
+#[tokio::test]
+async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_delete() {
+    let app = App::launch("apps-lifecycle").await;
+    app.click("[data-testid=nav-oauthApps]").await;
+    app.wait_for_text("[data-testid=apps-table]", "Storefront")
+        .await;
+    app.click("[data-testid=create-app]").await;
+    app.screenshot("oauth-apps-create-form").await;
+    set_input(
+        &app,
+        "[data-testid=app-form] input[name=name]",
+        "E2E Checkout",
+    )
+    .await;
+    app.click("[data-testid=add-allowedRedirectUris]").await;
+    set_input(
+        &app,
+        "[data-testid=app-form] input[name=allowedRedirectUris-0]",
+        "https://checkout.example.com/callback",
+    )
+    .await;
+    app.click("[data-testid=submit-app]").await;
+
+    // The secret dialog: shown once, saved to the keyring.
+    app.wait_for_text("[data-testid=secret-storage]", "Saved to your OS keyring")
+        .await;
+    let client_id = app
+        .wait_for_text("[data-testid=created-client-id]", "-")
+        .await;
+    let secret = app
+        .wait_for_text("[data-testid=created-secret]", "emu-secret-")
+        .await;
+    app.screenshot("oauth-apps-secret-dialog").await;
+    let keyring = KeyringStore::new(app.profile.keyring_service.clone());
+    let saved = keyring
+        .get(&vault::entry::oauth_app_secret("sandbox", &client_id))
+        .unwrap()
+        .expect("secret in the keyring");
+    assert_eq!(saved.expose(), secret);
+    app.click("[data-testid=close-secret-dialog]").await;
+    app.wait_for_text("[data-testid=apps-table]", "E2E Checkout")
+        .await;
+
+    // Edit one field: only it changes on the server.
+    let before = stored_app(&sandbox_state(&app), "E2E Checkout")
+        .unwrap()
+        .clone();
+    app.click("[data-testid=apps-table] tbody tr:first-child button.link")
+        .await;
+    let name = app.wait_for_text("[data-testid=app-details] h2", "").await;
+    if name != "E2E Checkout" {
+        // The table's default order is by ID; open the right row by its name.
+        app.click("[data-testid=back-to-table]").await;
+        let script = "Array.from(document.querySelectorAll('[data-testid=app-row] td:first-child button')).find(b => b.innerText === 'E2E Checkout').click()";
+        app.client.execute(script, vec![]).await.unwrap();
+    }
+    app.wait_for_text("[data-testid=app-details]", "E2E Checkout")
+        .await;
+    app.click("[data-testid=edit-app]").await;
+    set_input(
+        &app,
+        "[data-testid=app-form] input[name=loginUrl]",
+        "https://checkout.example.com/login",
+    )
+    .await;
+    app.wait_for_text("[data-testid=submit-app]", "Save 1 change")
+        .await;
+    app.click("[data-testid=submit-app]").await;
+    app.wait_for_text("[data-testid=details-notice]", "Saved")
+        .await;
+    let after = stored_app(&sandbox_state(&app), "E2E Checkout")
+        .unwrap()
+        .clone();
+    assert_eq!(after["loginUrl"], "https://checkout.example.com/login");
+    let mut expected = before.clone();
+    expected["loginUrl"] = after["loginUrl"].clone();
+    assert_eq!(after, expected, "a field other than loginUrl changed");
+
+    // The saved secret can be revealed after an explicit click.
+    app.click("[data-testid=reveal-secret]").await;
+    app.wait_for_text("[data-testid=revealed-secret]", &secret)
+        .await;
+
+    // Delete: confirmation names the app and says the client ID stops working; its saved secret goes too.
+    app.click("[data-testid=delete-app]").await;
+    let confirm = app
+        .wait_for_text("[data-testid=confirm-delete]", "Delete “E2E Checkout”?")
+        .await;
+    assert!(confirm.contains("stops working"), "{confirm}");
+    app.click("[data-testid=confirm-delete-button]").await;
+    app.wait_for_text("[data-testid=apps-table]", "Storefront")
+        .await;
+    wait_until("the app to be gone from the server", || {
+        stored_app(&sandbox_state(&app), "E2E Checkout").is_none()
+    })
+    .await;
+    assert!(
+        !app.texts("[data-testid=app-row]")
+            .await
+            .iter()
+            .any(|r| r.contains("E2E Checkout"))
+    );
+    assert!(
+        keyring
+            .get(&vault::entry::oauth_app_secret("sandbox", &client_id))
+            .unwrap()
+            .is_none()
+    );
+
+    // Never in the app's files or logs.
+    let data_dir = app.profile.data_dir.clone();
+    app.quit().await;
+    for entry in walk(&data_dir) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        if entry.ends_with("sandbox/state.json") {
+            continue; // the emulator's own database: the server side, which does keep its apps' secrets
+        }
+        assert!(
+            !text.contains(&secret),
+            "the secret leaked into {}",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
