@@ -56,11 +56,25 @@ async fn the_sandbox_opens_with_seeded_apps_sorted_and_paged() {
     )
     .await;
     app.click("[data-testid=sort-created]").await;
-    app.wait_for_text(
-        "[data-testid=apps-table] tbody tr:first-child",
-        "Storefront",
-    )
-    .await;
+    let oldest_first = [
+        "Storefront (Next.js)",
+        "Mobile shop",
+        "Booking widget",
+        "Internal tools",
+    ];
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let names = app.texts("[data-testid=app-row] td:first-child").await;
+        let busy = app.texts("[data-testid=apps-table][aria-busy=true]").await;
+        if names == oldest_first && busy.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not sorted by creation date: {names:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     app.screenshot("oauth-apps-table").await;
 
     // Page size 10 does not page 4 apps; searching loaded names narrows the rows.
