@@ -14,15 +14,12 @@ pub fn list_projects(state: State<'_, AppState>) -> Vec<Project> {
     state.projects.list()
 }
 
-/// Connect a Wix project: the API key goes straight into the OS keyring; the project list keeps only the rest.
+/// Connect a Wix project after one call proves its key; the API key goes straight into the OS keyring and the
+/// project list keeps only the rest.
 #[tauri::command]
 #[specta::specta]
 pub async fn add_project(state: State<'_, AppState>, project: NewProject) -> Result<Project> {
-    let (projects, vault) = (state.projects.clone(), state.vault.clone());
-    Ok(
-        tauri::async_runtime::spawn_blocking(move || projects.add(vault.as_ref(), project))
-            .await??,
-    )
+    Ok(state.desk.add_project(project).await?)
 }
 
 /// Remove a project and every keyring entry it owns (API key, saved client secrets, tokens).

@@ -14,7 +14,7 @@ use crate::oauth_apps::{
     AppsPage, AppsQuery, CreatedApp, DomainMapping, OAuthAppDetails, OAuthAppFields, OAuthAppRow,
     SecretStorage, SortField, SortOrder,
 };
-use crate::projects::{Project, ProjectTarget, Projects};
+use crate::projects::{NewProject, Project, ProjectTarget, Projects};
 use crate::sandbox::Sandbox;
 
 /// Where real Wix projects are called. Tests point it at an emulator.
@@ -80,8 +80,10 @@ impl Desk {
                     )
                 })?;
                 let auth = match target {
-                    ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id),
-                    ProjectTarget::Account { account_id } => AdminAuth::account(key, account_id),
+                    ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id.as_str()),
+                    ProjectTarget::Account { account_id } => {
+                        AdminAuth::account(key, account_id.as_str())
+                    }
                     ProjectTarget::Sandbox => unreachable!("handled above"),
                 };
                 (self.wix_base.clone(), auth)
@@ -96,6 +98,33 @@ impl Desk {
         Ok(tokio::task::spawn_blocking(move || vault.get(&name))
             .await
             .map_err(join_error)??)
+    }
+
+    /// Connect a Wix project: check the input, prove the key with one call (so a wrong key, a missing permission
+    /// or a wrong site ID is said now, and nothing is saved), then keep the key in the vault and the rest in the
+    /// project list.
+    pub async fn add_project(&self, new: NewProject) -> Result<Project> {
+        let checked = Projects::check(&new)?;
+        let key = Secret::new(new.api_key.trim().to_owned());
+        let auth = match &checked.target {
+            ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id.as_str()),
+            ProjectTarget::Account { account_id } => AdminAuth::account(key, account_id.as_str()),
+            ProjectTarget::Sandbox => unreachable!("Projects::check refuses the sandbox"),
+        };
+        let client = OAuthAppsClient::new(ClientConfig::with_base_url(self.wix_base.clone()))?;
+        client
+            .query(
+                &auth,
+                &wire::Query {
+                    limit: 1,
+                    ..wire::Query::default()
+                },
+            )
+            .await?;
+        let (projects, vault) = (self.projects.clone(), self.vault.clone());
+        tokio::task::spawn_blocking(move || projects.add(vault.as_ref(), new))
+            .await
+            .map_err(join_error)?
     }
 
     /// One call that needs the key and the permission: the cheapest honest proof the project works.

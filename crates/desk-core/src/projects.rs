@@ -143,8 +143,8 @@ impl Projects {
             .ok_or_else(|| CoreError::UnknownProject(id.to_owned()))
     }
 
-    /// Validate, put the API key in the vault, then record the project. If the vault refuses, nothing is recorded.
-    pub fn add(&self, vault: &dyn SecretStore, new: NewProject) -> Result<Project> {
+    /// Check what the user typed, naming the field at fault; returns the project as it would be recorded.
+    pub fn check(new: &NewProject) -> Result<Project> {
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(CoreError::invalid(
@@ -159,7 +159,7 @@ impl Projects {
                 "API key: paste the whole key from the Wix dashboard (API Keys); it has no spaces.",
             ));
         }
-        let target = match new.target {
+        let target = match &new.target {
             ProjectTarget::Sandbox => {
                 return Err(CoreError::invalid(
                     "target",
@@ -167,20 +167,26 @@ impl Projects {
                 ));
             }
             ProjectTarget::Site { site_id } => ProjectTarget::Site {
-                site_id: checked_id("siteId", "Site ID", &site_id)?,
+                site_id: checked_id("siteId", "Site ID", site_id)?,
             },
             ProjectTarget::Account { account_id } => ProjectTarget::Account {
-                account_id: checked_id("accountId", "Account ID", &account_id)?,
+                account_id: checked_id("accountId", "Account ID", account_id)?,
             },
         };
-        let project = Project {
+        Ok(Project {
             id: uuid::Uuid::new_v4().to_string(),
             name: name.to_owned(),
             target,
             created_at: now(),
             saved_secrets: Vec::new(),
             saved_tokens: Vec::new(),
-        };
+        })
+    }
+
+    /// Validate, put the API key in the vault, then record the project. If the vault refuses, nothing is recorded.
+    pub fn add(&self, vault: &dyn SecretStore, new: NewProject) -> Result<Project> {
+        let project = Self::check(&new)?;
+        let api_key = new.api_key.trim();
         vault.set(
             &entry::project_api_key(&project.id),
             &Secret::new(api_key.to_owned()),

@@ -123,6 +123,12 @@ impl App {
 
     /// Start the app with `args` (e.g. a deep link, as the desktop does on a cold start).
     pub async fn launch_with_args(name: &str, args: &[&str]) -> Self {
+        Self::launch_with(name, args, &[]).await
+    }
+
+    /// Start the app with `args` and extra environment (e.g. `OAUTHDESK_WIX_API_BASE` to point "real" Wix
+    /// projects at an emulator the test started).
+    pub async fn launch_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let profile = Profile::new(name);
         let port = free_port();
         let native_port = free_port();
@@ -135,6 +141,7 @@ impl App {
                 &native_port.to_string(),
             ])
             .envs(profile.env())
+            .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

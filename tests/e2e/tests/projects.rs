@@ -19,7 +19,19 @@ async fn fill(app: &App, name: &str, value: &str) {
 
 #[tokio::test]
 async fn a_project_is_connected_with_its_key_in_the_keyring_and_removed_with_it() {
-    let app = App::launch("projects").await;
+    // "Wix" for this test: an emulator that accepts only this project's key and site.
+    let wix = wix_emulator::start(wix_emulator::EmulatorConfig {
+        admin: wix_emulator::AdminCredentials {
+            api_key: API_KEY.into(),
+            site_id: SITE_ID.into(),
+            account_id: "00000000-0000-4000-8000-0000000000a9".into(),
+        },
+        ..wix_emulator::EmulatorConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = wix.base_url().to_string();
+    let app = App::launch_with("projects", &[], &[("OAUTHDESK_WIX_API_BASE", &base)]).await;
     app.click("[data-testid=add-project]").await;
     fill(&app, "name", "Shop").await;
     fill(&app, "apiKey", API_KEY).await;
@@ -35,7 +47,19 @@ async fn a_project_is_connected_with_its_key_in_the_keyring_and_removed_with_it(
         .wait_for_css("[data-testid=add-project-form] input[name=name]")
         .await;
     assert_eq!(name.prop("value").await.unwrap().as_deref(), Some("Shop"));
+    // A wrong key is refused by "Wix" with a clear next step, and nothing is saved.
     fill(&app, "scopeId", SITE_ID).await;
+    fill(&app, "apiKey", "IST.wrong-key-0000").await;
+    app.click("[data-testid=add-project-form] button[type=submit]")
+        .await;
+    let error = app
+        .wait_for_text("[data-testid=add-project-error]", "401")
+        .await;
+    assert!(error.contains("check the API key"), "{error}");
+    assert!(!error.contains("wrong-key-0000"), "the key was echoed back");
+    let file = std::fs::read_to_string(app.profile.data_dir.join("projects.json")).unwrap();
+    assert!(!file.contains("Shop"), "a project with a bad key was saved");
+    fill(&app, "apiKey", API_KEY).await;
     app.screenshot("projects-add").await;
     app.client
         .find(Locator::Css(
@@ -61,6 +85,11 @@ async fn a_project_is_connected_with_its_key_in_the_keyring_and_removed_with_it(
     let keyring = KeyringStore::new(app.profile.keyring_service.clone());
     let name = vault::entry::project_api_key(&id);
     assert_eq!(keyring.get(&name).unwrap().unwrap().expose(), API_KEY);
+    // Test connection calls the API with the key from the keyring.
+    let script = "Array.from(document.querySelectorAll('[data-testid=project]')).find(li => li.innerText.includes('Shop')).querySelector('[data-testid=test-connection]').click()";
+    app.client.execute(script, vec![]).await.unwrap();
+    app.wait_for_text("[data-testid=connection-result]", "Connected: 4 OAuth apps")
+        .await;
     app.screenshot("projects").await;
 
     app.click("[data-testid=remove-project]").await;
