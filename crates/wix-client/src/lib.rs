@@ -4,6 +4,7 @@
 //!
 //! - [`oauth_apps`]: the OAuth Apps API — create (with the secret put in the vault before the call returns),
 //!   get, query and page, update by field mask (only changed fields are sent), delete.
+//! - [`pkce`]: the per-login PKCE verifier, S256 challenge and state (the `oauth2` crate's types).
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
 //!
@@ -20,6 +21,7 @@
 pub mod error;
 pub mod http;
 pub mod oauth_apps;
+pub mod pkce;
 
 pub use error::{Error, FieldError, WixError};
 pub use http::{AdminAuth, ClientConfig, RequestObserver, RequestRecord};

@@ -77,6 +77,24 @@ async fn the_sandbox_opens_with_seeded_apps_sorted_and_paged() {
     }
     app.screenshot("oauth-apps-table").await;
 
+    // Readable at 900×600: nothing runs off the side.
+    app.client.set_window_size(900, 600).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let overflow = app
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "the page is {overflow} px wider than a 900 px window"
+    );
+    app.screenshot("oauth-apps-900x600").await;
+    app.client.set_window_size(1200, 780).await.unwrap();
+
     // Page size 10 does not page 4 apps; searching loaded names narrows the rows.
     app.wait_for_text("[data-testid=page-info]", "1–4 of 4")
         .await;

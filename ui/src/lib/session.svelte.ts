@@ -5,6 +5,8 @@ class Session {
   projects = $state<Project[]>([]);
   currentProjectId = $state<string>("sandbox");
   /** Unsaved OAuth app edits by `<project>/<client ID>`: kept when the user navigates away and comes back. */
+  /** The OAuth app whose details are open, by client ID: kept across sections. */
+  selectedApp = $state<string | null>(null);
   appDrafts = $state<Record<string, OAuthAppFields | null | undefined>>({});
 
   get currentProject(): Project | undefined {
@@ -13,7 +15,10 @@ class Session {
 
   async refreshProjects(): Promise<void> {
     this.projects = await commands.listProjects();
-    if (!this.currentProject && this.projects.length > 0) this.currentProjectId = this.projects[0].id;
+    if (!this.currentProject && this.projects.length > 0) {
+      this.currentProjectId = this.projects[0].id;
+      this.selectedApp = null;
+    }
   }
 }
 
