@@ -23,6 +23,8 @@
 //!   string form) or `"mask": {"paths": [...]}` (the REST docs' form). Only masked fields change; no mask changes
 //!   nothing; an unknown field in the mask is a 400.
 //! - `DELETE /oauth-app/v1/oauth-apps/{id}`.
+//! - `GET /oauth-app/v1/oauth-apps/{id}/secret` — `{"oAuthAppSecret"}`: GetOAuthAppSecret, which
+//!   `@wix/auth-management` 1.0.94 calls (`getOAuthAppSecret`); so the secret is *not* only in the create answer.
 //!
 //! Admin calls need `authorization: <API key>` and `wix-site-id` or `wix-account-id` ([`AdminCredentials`]).
 //! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
@@ -188,6 +190,10 @@ fn router(state: Arc<State>, seed: bool) -> Router {
             get(oauth_apps::get)
                 .patch(oauth_apps::update)
                 .delete(oauth_apps::delete),
+        )
+        .route(
+            "/oauth-app/v1/oauth-apps/{id}/secret",
+            get(oauth_apps::secret),
         )
         .nest("/_emulator/v1", emulator)
         .fallback(|| async { ApiError::not_found("No such route on the Wix emulator") })

@@ -171,6 +171,19 @@ pub async fn get(
     Ok(Json(json!({ "oAuthApp": stored.app })))
 }
 
+/// `GET /oauth-app/v1/oauth-apps/{id}/secret` → `{"oAuthAppSecret": "..."}` (GetOAuthAppSecret, in
+/// `@wix/auth-management` 1.0.94 though not in older references).
+pub async fn secret(
+    Extract(state): Extract<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize_admin(&state, &headers)?;
+    let data = state.read();
+    let stored = data.apps.get(&id).ok_or_else(|| not_found(&id))?;
+    Ok(Json(json!({ "oAuthAppSecret": stored.secret })))
+}
+
 pub async fn delete(
     Extract(state): Extract<Arc<State>>,
     headers: HeaderMap,

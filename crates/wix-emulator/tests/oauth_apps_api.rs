@@ -100,6 +100,16 @@ async fn create_returns_the_secret_once_and_reads_never_do() {
     assert_eq!(status, 200);
     assert_eq!(got["oAuthApp"]["name"], "Shop");
     assert!(got["oAuthApp"].get("secret").is_none());
+    // GetOAuthAppSecret (newer @wix/auth-management) reads it back on purpose.
+    let (status, secret) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}/secret"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(secret["oAuthAppSecret"], app["secret"]);
     let listed = api.query(json!({"filter": {"id": {"$eq": id}}})).await;
     assert_eq!(names(&listed), ["Shop"]);
     assert!(listed["oAuthApps"][0].get("secret").is_none());

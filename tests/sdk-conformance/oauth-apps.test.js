@@ -1,0 +1,99 @@
+// The official @wix/sdk + @wix/auth-management against the local emulator. The SDK's own requests (paths,
+// methods, headers, bodies) hit the emulator; any mismatch in what it sends or expects back fails here.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { ApiKeyStrategy, createClient } from "@wix/sdk";
+import { oAuthApps } from "@wix/auth-management";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const binary = process.env.WIX_EMULATOR_BIN ?? `${here}/../../target/debug/wix-emulator`;
+// The sandbox's well-known admin credentials (crates/wix-emulator, AdminCredentials::sandbox).
+const API_KEY = "emulator-admin-api-key";
+const SITE_ID = "00000000-0000-4000-8000-000000000001";
+
+let emulator;
+let base;
+const seen = [];
+
+before(async () => {
+  emulator = spawn(binary, ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  base = await new Promise((resolve, reject) => {
+    emulator.once("error", reject);
+    createInterface({ input: emulator.stdout }).once("line", (line) => resolve(line.trim().replace(/\/$/, "")));
+  });
+  // Send the SDK's https://www.wixapis.com calls to the emulator, and remember what it sent.
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : input.url;
+    const rewritten = url.replace(/^https:\/\/www\.wixapis\.com/, base);
+    seen.push({ method: init?.method ?? input.method ?? "GET", url: rewritten.replace(base, "") });
+    return realFetch(rewritten, init);
+  };
+});
+
+after(() => emulator?.kill());
+
+const client = () =>
+  createClient({ modules: { oAuthApps }, auth: ApiKeyStrategy({ apiKey: API_KEY, siteId: SITE_ID }) });
+
+test("create returns the app with its secret; get and query never do", async () => {
+  const wix = client();
+  const created = await wix.oAuthApps.createOAuthApp({
+    name: "SDK storefront",
+    applicationType: "WEB_APP",
+    technology: "REACT",
+    allowedRedirectUris: ["https://shop.example.com/callback"],
+  });
+  assert.match(created._id, /^[0-9a-f-]{36}$/);
+  assert.ok(created._createdDate instanceof Date, "createdDate comes back as a timestamp the SDK converts");
+  assert.match(created.secret, /^emu-secret-/);
+  const got = await wix.oAuthApps.getOAuthApp(created._id);
+  assert.equal(got.name, "SDK storefront");
+  assert.equal(got.secret, undefined);
+  const { items } = await wix.oAuthApps.queryOAuthApps().eq("_id", created._id).find();
+  assert.deepEqual(items.map((a) => a.name), ["SDK storefront"]);
+  const { oAuthAppSecret } = await wix.oAuthApps.getOAuthAppSecret(created._id);
+  assert.equal(oAuthAppSecret, created.secret);
+});
+
+test("query sorts, pages and reports paging metadata", async () => {
+  const wix = client();
+  const page = await wix.oAuthApps.queryOAuthApps().ascending("name").limit(2).skip(1).find();
+  assert.equal(page.items.length, 2);
+  const names = page.items.map((a) => a.name);
+  assert.deepEqual([...names].sort(), names);
+  assert.ok(page.totalCount >= 4);
+  const newest = await wix.oAuthApps.queryOAuthApps().descending("_createdDate").limit(1).find();
+  assert.equal(newest.items.length, 1);
+});
+
+test("update sends a field mask and only those fields change", async () => {
+  const wix = client();
+  const app = await wix.oAuthApps.createOAuthApp({ name: "Masked", description: "keep me" });
+  const updated = await wix.oAuthApps.updateOAuthApp(app._id, { name: "Masked 2", description: "not sent" }, ["name"]);
+  assert.equal(updated.name, "Masked 2");
+  assert.equal(updated.description, "keep me");
+  const patch = seen.findLast((r) => r.method === "PATCH");
+  assert.equal(patch.url, `/oauth-app/v1/oauth-apps/${app._id}`);
+});
+
+test("delete removes the app; a later get is a 404 the SDK reports", async () => {
+  const wix = client();
+  const app = await wix.oAuthApps.createOAuthApp({ name: "Doomed" });
+  await wix.oAuthApps.deleteOAuthApp(app._id);
+  await assert.rejects(wix.oAuthApps.getOAuthApp(app._id), (e) => {
+    assert.match(String(e.message ?? e), /not found|404/i);
+    return true;
+  });
+});
+
+test("a wrong API key is refused", async () => {
+  const wix = createClient({ modules: { oAuthApps }, auth: ApiKeyStrategy({ apiKey: "wrong", siteId: SITE_ID }) });
+  await assert.rejects(wix.oAuthApps.queryOAuthApps().find(), (e) => {
+    assert.match(String(e.message ?? e), /401|UNAUTHENTICATED|Invalid API key/i);
+    return true;
+  });
+});
