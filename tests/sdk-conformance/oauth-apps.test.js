@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ApiKeyStrategy, createClient } from "@wix/sdk";
+import { ApiKeyStrategy, createClient, OAuthStrategy } from "@wix/sdk";
 import { oAuthApps } from "@wix/auth-management";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -29,7 +29,7 @@ before(async () => {
   globalThis.fetch = (input, init) => {
     const url = typeof input === "string" ? input : input.url;
     const rewritten = url.replace(/^https:\/\/www\.wixapis\.com/, base);
-    seen.push({ method: init?.method ?? input.method ?? "GET", url: rewritten.replace(base, "") });
+    seen.push({ method: init?.method ?? input.method ?? "GET", url: rewritten.replace(base, ""), body: init?.body });
     return realFetch(rewritten, init);
   };
 });
@@ -96,4 +96,31 @@ test("a wrong API key is refused", async () => {
     assert.match(String(e.message ?? e), /401|UNAUTHENTICATED|Invalid API key/i);
     return true;
   });
+});
+
+// A seeded OAuth app of the sandbox (crates/wix-emulator, SEEDED_APP_IDS[0]).
+const SEEDED_CLIENT_ID = "5eed0001-0000-4000-8000-000000000001";
+
+test("OAuthStrategy: visitor tokens, then renewal with the refresh token", async () => {
+  const wix = createClient({ auth: OAuthStrategy({ clientId: SEEDED_CLIENT_ID }) });
+  const tokens = await wix.auth.generateVisitorTokens();
+  assert.ok(tokens.accessToken.value.split(".").length === 3);
+  assert.equal(tokens.refreshToken.role, "visitor");
+  const inFourHours = Math.floor(Date.now() / 1000) + 4 * 3600;
+  assert.ok(Math.abs(tokens.accessToken.expiresAt - inFourHours) < 60, "expiresAt = now + expires_in");
+  const renewed = await wix.auth.renewToken(tokens.refreshToken);
+  assert.notEqual(renewed.accessToken.value, tokens.accessToken.value);
+  assert.equal(renewed.refreshToken.value, tokens.refreshToken.value);
+  const body = JSON.parse(seen.findLast((r) => r.url === "/oauth2/token").body);
+  assert.deepEqual(Object.keys(body).sort(), ["clientId", "grantType", "refreshToken"]);
+});
+
+test("OAuthStrategy: a deleted client ID cannot mint visitor tokens", async () => {
+  const admin = client();
+  const app = await admin.oAuthApps.createOAuthApp({ name: "Short-lived" });
+  const wix = createClient({ auth: OAuthStrategy({ clientId: app._id }) });
+  await wix.auth.generateVisitorTokens();
+  await admin.oAuthApps.deleteOAuthApp(app._id);
+  const fresh = createClient({ auth: OAuthStrategy({ clientId: app._id }) });
+  await assert.rejects(fresh.auth.generateVisitorTokens(), /Failed to fetch tokens/);
 });

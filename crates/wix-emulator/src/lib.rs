@@ -26,6 +26,9 @@
 //! - `GET /oauth-app/v1/oauth-apps/{id}/secret` — `{"oAuthAppSecret"}`: GetOAuthAppSecret, which
 //!   `@wix/auth-management` 1.0.94 calls (`getOAuthAppSecret`); so the secret is *not* only in the create answer.
 //!
+//! - `POST /oauth2/token` — visitor tokens (`grantType: anonymous`) and renewal (`refresh_token`) for an OAuth app's
+//!   `clientId`; see [`tokens`]. A deleted app's client ID, and every token it was issued, stop working.
+//!
 //! Admin calls need `authorization: <API key>` and `wix-site-id` or `wix-account-id` ([`AdminCredentials`]).
 //! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
 //! `403 PERMISSION_DENIED`. Every response carries an `x-wix-request-id` header.
@@ -46,6 +49,7 @@ mod error;
 mod json_body;
 pub mod oauth_apps;
 mod state;
+pub mod tokens;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -195,6 +199,7 @@ fn router(state: Arc<State>, seed: bool) -> Router {
             "/oauth-app/v1/oauth-apps/{id}/secret",
             get(oauth_apps::secret),
         )
+        .route("/oauth2/token", post(tokens::token))
         .nest("/_emulator/v1", emulator)
         .fallback(|| async { ApiError::not_found("No such route on the Wix emulator") })
         .layer(middleware::from_fn_with_state(state.clone(), stamp))

@@ -191,7 +191,13 @@ pub async fn delete(
 ) -> Result<Json<Value>, ApiError> {
     authorize_admin(&state, &headers)?;
     state
-        .write(|data| data.apps.remove(&id))
+        .write(|data| {
+            let removed = data.apps.remove(&id);
+            // Its client ID stops working: every token it was issued dies with it.
+            data.access_tokens.retain(|_, g| g.client_id != id);
+            data.refresh_tokens.retain(|_, g| g.client_id != id);
+            removed
+        })
         .ok_or_else(|| not_found(&id))?;
     Ok(Json(json!({})))
 }

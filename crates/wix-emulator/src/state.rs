@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EmulatorError;
 use crate::oauth_apps::{DomainMapping, OAuthApp};
+use crate::tokens::Grant;
 
 /// Who may call the admin APIs (the OAuth Apps API), as Wix's `ApiKeyStrategy` sends it: the API key in
 /// `authorization` and the site or account in `wix-site-id` / `wix-account-id`.
@@ -43,6 +44,12 @@ pub struct StoredApp {
 pub struct Data {
     #[serde(default)]
     pub apps: HashMap<String, StoredApp>,
+    /// Issued access tokens.
+    #[serde(default)]
+    pub access_tokens: HashMap<String, Grant>,
+    /// Issued refresh tokens.
+    #[serde(default)]
+    pub refresh_tokens: HashMap<String, Grant>,
 }
 
 pub struct State {
@@ -213,5 +220,6 @@ fn seed_data() -> Data {
     ];
     Data {
         apps: apps.into_iter().map(|a| (a.app.id.clone(), a)).collect(),
+        ..Data::default()
     }
 }
