@@ -107,6 +107,10 @@ impl From<wix_client::Error> for AppError {
             },
             E::Network { .. } | E::Timeout { .. } => Self::Network { message },
             E::CreateOutcomeUnknown { .. } => Self::OutcomeUnknown { message },
+            E::SignInAgain(_) => Self::Wix {
+                status: 401,
+                message,
+            },
             E::Invalid(_) | E::Decode(_) | E::Setup(_) => Self::internal(message),
         }
     }

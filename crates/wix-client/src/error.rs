@@ -78,6 +78,9 @@ pub enum Error {
         /// The client ID of an app found by name and creation time, if any.
         found: Option<String>,
     },
+    /// The refresh token was refused (or there is none): the tokens were dropped.
+    #[error("the session ended ({0}); sign in again")]
+    SignInAgain(String),
     /// The answer was not what the API documents.
     #[error("unexpected answer from Wix ({0}); try again, and report it if it persists")]
     Decode(String),

@@ -155,6 +155,19 @@ impl Http {
         body: Option<&Value>,
         retry: Retry,
     ) -> Result<T> {
+        self.send(method, path, body, retry, |r| auth.apply(r))
+            .await
+    }
+
+    /// Send a JSON request (with whatever headers `prepare` adds) and decode the JSON answer.
+    pub(crate) async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        retry: Retry,
+        prepare: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<T> {
         let url = self
             .config
             .base_url
@@ -163,7 +176,7 @@ impl Http {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = auth.apply(self.client.request(method.clone(), url.clone()));
+            let mut request = prepare(self.client.request(method.clone(), url.clone()));
             if let Some(body) = body {
                 request = request.json(body);
             }

@@ -5,6 +5,7 @@
 //! - [`oauth_apps`]: the OAuth Apps API — create (with the secret put in the vault before the call returns),
 //!   get, query and page, update by field mask (only changed fields are sent), delete.
 //! - [`pkce`]: the per-login PKCE verifier, S256 challenge and state (the `oauth2` crate's types).
+//! - [`visitor`]: visitor tokens (`OAuthStrategy`), and a token session with proactive, single-flight renewal.
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
 //!
@@ -22,6 +23,7 @@ pub mod error;
 pub mod http;
 pub mod oauth_apps;
 pub mod pkce;
+pub mod visitor;
 
 pub use error::{Error, FieldError, WixError};
 pub use http::{AdminAuth, ClientConfig, RequestObserver, RequestRecord};

@@ -1,0 +1,138 @@
+//! Visitor tokens and the token session against the emulator.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use vault::{MemoryStore, Secret, SecretStore};
+use wix_client::visitor::{Role, TokenSession, Tokens, VisitorAuth};
+use wix_client::{ClientConfig, Error, RequestRecord};
+use wix_emulator::{EmulatorConfig, SEEDED_APP_IDS};
+
+const CLIENT: &str = SEEDED_APP_IDS[0];
+
+async fn auth_counting(
+    emulator: &wix_emulator::RunningEmulator,
+) -> (VisitorAuth, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    let config = ClientConfig {
+        observer: Some(Arc::new(move |r: &RequestRecord| {
+            if r.path == "/oauth2/token" {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        })),
+        ..ClientConfig::with_base_url(emulator.base_url().clone())
+    };
+    (VisitorAuth::new(config, CLIENT).unwrap(), count)
+}
+
+/// Valid tokens from the emulator, made to look expired.
+async fn expired(auth: &VisitorAuth) -> Tokens {
+    let mut tokens = auth.mint().await.unwrap();
+    tokens.expires_at = chrono::Utc::now() - chrono::Duration::minutes(1);
+    tokens
+}
+
+fn store_tokens(vault: &MemoryStore, tokens: &Tokens) {
+    let json = serde_json::json!({
+        "accessToken": tokens.access_token.expose(),
+        "expiresAt": tokens.expires_at.to_rfc3339(),
+        "refreshToken": tokens.refresh_token.expose(),
+        "role": "visitor",
+    });
+    vault
+        .set(
+            &vault::entry::member_tokens("p", CLIENT),
+            &Secret::new(json.to_string()),
+        )
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_stored_refresh_token_is_reused_before_minting_a_new_visitor() {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let (auth, count) = auth_counting(&emulator).await;
+    let old = expired(&auth).await;
+    let vault = Arc::new(MemoryStore::default());
+    store_tokens(&vault, &old);
+    count.store(0, Ordering::SeqCst);
+    let session = TokenSession::open(auth, vault.clone(), "p", Duration::from_secs(60)).unwrap();
+    let tokens = session.visitor().await.unwrap();
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "one renewal, no new visitor"
+    );
+    assert_eq!(
+        tokens.refresh_token, old.refresh_token,
+        "the same visitor (and cart) continues"
+    );
+    assert_eq!(tokens.role, Role::Visitor);
+    assert!(!tokens.logged_in());
+    assert!(
+        tokens.fresh_for(Duration::from_secs(3 * 3600)),
+        "expires_in of 4 hours was applied"
+    );
+    // Saved back to the vault, and Debug never shows a token.
+    let saved = vault
+        .get(&vault::entry::member_tokens("p", CLIENT))
+        .unwrap()
+        .unwrap();
+    assert!(saved.expose().contains(tokens.access_token.expose()));
+    assert!(!format!("{tokens:?}").contains(tokens.access_token.expose()));
+}
+
+#[tokio::test]
+async fn a_hundred_callers_with_an_expired_token_cause_exactly_one_refresh() {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let (auth, count) = auth_counting(&emulator).await;
+    let vault = Arc::new(MemoryStore::default());
+    store_tokens(&vault, &expired(&auth).await);
+    count.store(0, Ordering::SeqCst);
+    let session = Arc::new(TokenSession::open(auth, vault, "p", Duration::from_secs(60)).unwrap());
+    let callers: Vec<_> = (0..100)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.access_token().await.unwrap() })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for caller in callers {
+        tokens.push(caller.await.unwrap());
+    }
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "single-flight: one refresh for 100 callers"
+    );
+    assert!(
+        tokens.windows(2).all(|w| w[0] == w[1]),
+        "every caller got the same fresh token"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_refresh_drops_the_tokens_and_says_sign_in_again() {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let (auth, _) = auth_counting(&emulator).await;
+    let mut bad = expired(&auth).await;
+    bad.refresh_token = Secret::from("EMU.refresh.revoked");
+    let vault = Arc::new(MemoryStore::default());
+    store_tokens(&vault, &bad);
+    let session = TokenSession::open(auth, vault.clone(), "p", Duration::from_secs(60)).unwrap();
+    let err = session.access_token().await.unwrap_err();
+    assert!(matches!(err, Error::SignInAgain(_)), "{err:?}");
+    assert!(err.to_string().contains("sign in again"));
+    assert!(session.current().await.is_none());
+    assert!(
+        vault.names().is_empty(),
+        "the refused tokens are still in the vault"
+    );
+}
