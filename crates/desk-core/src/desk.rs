@@ -79,13 +79,7 @@ impl Desk {
                         format!("The API key of “{}” is not in the OS keyring any more; remove the project and connect it again.", project.name),
                     )
                 })?;
-                let auth = match target {
-                    ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id.as_str()),
-                    ProjectTarget::Account { account_id } => {
-                        AdminAuth::account(key, account_id.as_str())
-                    }
-                    ProjectTarget::Sandbox => unreachable!("handled above"),
-                };
+                let auth = admin_auth(target, key);
                 (self.wix_base.clone(), auth)
             }
         };
@@ -105,22 +99,9 @@ impl Desk {
     /// project list.
     pub async fn add_project(&self, new: NewProject) -> Result<Project> {
         let checked = Projects::check(&new)?;
-        let key = Secret::new(new.api_key.trim().to_owned());
-        let auth = match &checked.target {
-            ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id.as_str()),
-            ProjectTarget::Account { account_id } => AdminAuth::account(key, account_id.as_str()),
-            ProjectTarget::Sandbox => unreachable!("Projects::check refuses the sandbox"),
-        };
+        let auth = admin_auth(&checked.target, Secret::new(new.api_key.trim().to_owned()));
         let client = OAuthAppsClient::new(ClientConfig::with_base_url(self.wix_base.clone()))?;
-        client
-            .query(
-                &auth,
-                &wire::Query {
-                    limit: 1,
-                    ..wire::Query::default()
-                },
-            )
-            .await?;
+        probe(&client, &auth).await?;
         let (projects, vault) = (self.projects.clone(), self.vault.clone());
         tokio::task::spawn_blocking(move || projects.add(vault.as_ref(), new))
             .await
@@ -131,15 +112,7 @@ impl Desk {
     pub async fn test_connection(&self, project_id: &str) -> Result<ConnectionCheck> {
         let (client, auth, _) = self.admin(project_id).await?;
         let started = std::time::Instant::now();
-        let page = client
-            .query(
-                &auth,
-                &wire::Query {
-                    limit: 1,
-                    ..wire::Query::default()
-                },
-            )
-            .await?;
+        let page = probe(&client, &auth).await?;
         Ok(ConnectionCheck {
             oauth_apps: page.total,
             millis: started.elapsed().as_millis() as u32,
@@ -301,6 +274,24 @@ impl Desk {
         self.sandbox.reset();
         Ok(())
     }
+}
+
+/// Admin credentials for a real (non-sandbox) project's target.
+fn admin_auth(target: &ProjectTarget, key: Secret) -> AdminAuth {
+    match target {
+        ProjectTarget::Site { site_id } => AdminAuth::site(key, site_id),
+        ProjectTarget::Account { account_id } => AdminAuth::account(key, account_id),
+        ProjectTarget::Sandbox => unreachable!("the sandbox uses the emulator's own credentials"),
+    }
+}
+
+/// The cheapest call that needs the key, its permission and the right site or account: one app.
+async fn probe(client: &OAuthAppsClient, auth: &AdminAuth) -> Result<wire::Page> {
+    let one = wire::Query {
+        limit: 1,
+        ..wire::Query::default()
+    };
+    Ok(client.query(auth, &one).await?)
 }
 
 fn join_error(e: tokio::task::JoinError) -> CoreError {
