@@ -126,10 +126,25 @@ impl App {
         Self::launch_with(name, args, &[]).await
     }
 
+    /// Start the app after `prepare` has put files in its (fresh) data directory.
+    pub async fn launch_prepared(name: &str, prepare: impl FnOnce(&Path)) -> Self {
+        Self::launch_inner(name, &[], &[], prepare).await
+    }
+
     /// Start the app with `args` and extra environment (e.g. `OAUTHDESK_WIX_API_BASE` to point "real" Wix
     /// projects at an emulator the test started).
     pub async fn launch_with(name: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::launch_inner(name, args, env, |_| {}).await
+    }
+
+    async fn launch_inner(
+        name: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        prepare: impl FnOnce(&Path),
+    ) -> Self {
         let profile = Profile::new(name);
+        prepare(&profile.data_dir);
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(profile.data_dir.join("tauri-driver.log")).unwrap();

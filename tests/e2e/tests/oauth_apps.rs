@@ -300,3 +300,55 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_thousand_apps_page_on_the_server() {
+    // The sandbox loads its state file at start: give it 1,000 apps.
+    let mut apps = serde_json::Map::new();
+    for i in 0..1000 {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        let app = serde_json::json!({
+            "app": {
+                "id": id, "name": format!("Bulk app {i:04}"), "description": "",
+                "allowedRedirectUris": [], "allowedRedirectDomains": [],
+                "applicationType": "WEB_APP", "technology": "REACT", "wixPagesDomainsMappings": [],
+                "createdDate": format!("2026-01-01T00:{:02}:{:02}Z", i / 60 % 60, i % 60)
+            },
+            "secret": format!("emu-secret-bulk-{i}")
+        });
+        apps.insert(id, app);
+    }
+    let state = serde_json::json!({ "apps": apps });
+    let app = App::launch_prepared("apps-thousand", |dir| {
+        std::fs::create_dir_all(dir.join("sandbox")).unwrap();
+        std::fs::write(dir.join("sandbox/state.json"), state.to_string()).unwrap();
+    })
+    .await;
+    app.click("[data-testid=nav-oauthApps]").await;
+    app.wait_for_text("[data-testid=page-info]", "1–25 of 1000")
+        .await;
+    app.click("[data-testid=sort-name]").await;
+    app.wait_for_text(
+        "[data-testid=apps-table] tbody tr:first-child",
+        "Bulk app 0000",
+    )
+    .await;
+    app.click("[data-testid=next-page]").await;
+    app.wait_for_text("[data-testid=page-info]", "26–50 of 1000")
+        .await;
+    app.wait_for_text(
+        "[data-testid=apps-table] tbody tr:first-child",
+        "Bulk app 0025",
+    )
+    .await;
+    let size = app.wait_for_css("[data-testid=page-size]").await;
+    size.select_by_value("100").await.unwrap();
+    app.wait_for_text("[data-testid=page-info]", "1–100 of 1000")
+        .await;
+    assert_eq!(app.texts("[data-testid=app-row]").await.len(), 100);
+    app.click("[data-testid=prev-page]").await; // disabled on the first page: stays
+    app.wait_for_text("[data-testid=page-info]", "1–100 of 1000")
+        .await;
+    app.screenshot("oauth-apps-thousand").await;
+    app.quit().await;
+}
