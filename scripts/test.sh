@@ -14,17 +14,17 @@ npm --prefix ui run --silent check
 npm --prefix ui test --silent
 npm --prefix ui run --silent build
 
+# Every cargo call below names the whole workspace with dev-dependencies active, so cargo resolves the same
+# features each time and builds each dependency once (a `-p` or `--exclude` here would rebuild the Tauri stack).
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "build the app and the emulator"
-cargo build --workspace --bins --locked
+step "build the app, the emulator and every test"
+cargo build --workspace --all-targets --locked
 
-step "Rust tests (real Secret Service in a private D-Bus session)"
-scripts/desktop-session.sh cargo test --workspace --exclude oauth-desk-e2e --locked
-
-step "end-to-end: the real app window under Xvfb, over WebDriver"
-scripts/desktop-session.sh cargo test -p oauth-desk-e2e --locked -- --test-threads=1
+step "Rust tests and end-to-end tests (real Secret Service and Xvfb in a private desktop session)"
+# One at a time: the app is single-instance per desktop session, which the deep-link tests rely on.
+scripts/desktop-session.sh cargo test --workspace --locked -- --test-threads=1
 
 if [[ -x tests/sdk-conformance/run.sh ]]; then
   step "official @wix/sdk against the emulator"

@@ -33,7 +33,8 @@ async listProjects() : Promise<Project[]> {
     return await TAURI_INVOKE("list_projects");
 },
 /**
- * Connect a Wix project: the API key goes straight into the OS keyring; the project list keeps only the rest.
+ * Connect a Wix project after one call proves its key; the API key goes straight into the OS keyring and the
+ * project list keeps only the rest.
  */
 async addProject(project: NewProject) : Promise<Result<Project, AppError>> {
     try {
