@@ -241,6 +241,24 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
     expected["loginUrl"] = after["loginUrl"].clone();
     assert_eq!(after, expected, "a field other than loginUrl changed");
 
+    // The sign-in redirect URI is not allowed yet: one click adds it, and only it.
+    app.wait_for_text("[data-testid=callback-status]", "does not allow it yet")
+        .await;
+    app.click("[data-testid=add-callback]").await;
+    app.wait_for_text("[data-testid=callback-status]", "This OAuth app allows it")
+        .await;
+    let with_callback = stored_app(&sandbox_state(&app), "E2E Checkout")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        with_callback["allowedRedirectUris"],
+        serde_json::json!([
+            "https://checkout.example.com/callback",
+            "oauthdesk://callback"
+        ])
+    );
+    assert_eq!(with_callback["loginUrl"], after["loginUrl"]);
+
     // The saved secret can be revealed after an explicit click.
     app.click("[data-testid=reveal-secret]").await;
     app.wait_for_text("[data-testid=revealed-secret]", &secret)
