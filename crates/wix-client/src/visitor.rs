@@ -110,16 +110,7 @@ impl VisitorAuth {
     /// New visitor tokens (`grantType: anonymous`). Not retried: each try would be a different visitor.
     pub async fn mint(&self) -> Result<Tokens> {
         let body = json!({ "clientId": self.client_id, "grantType": "anonymous" });
-        let response: TokenResponse = self
-            .http
-            .send(
-                Method::POST,
-                "oauth2/token",
-                Some(&body),
-                Retry::Once,
-                |r| r,
-            )
-            .await?;
+        let response = self.request(&body, Retry::Once).await?;
         let refresh = response
             .refresh_token
             .clone()
@@ -134,22 +125,19 @@ impl VisitorAuth {
             "grantType": "refresh_token",
             "refreshToken": current.refresh_token.expose(),
         });
-        let response: TokenResponse = self
-            .http
-            .send(
-                Method::POST,
-                "oauth2/token",
-                Some(&body),
-                Retry::Idempotent,
-                |r| r,
-            )
-            .await?;
+        let response = self.request(&body, Retry::Idempotent).await?;
         let refresh = response
             .refresh_token
             .clone()
             .map(Secret::new)
             .unwrap_or_else(|| current.refresh_token.clone());
         Ok(tokens(response, refresh, current.role))
+    }
+
+    async fn request(&self, body: &serde_json::Value, retry: Retry) -> Result<TokenResponse> {
+        self.http
+            .send(Method::POST, "oauth2/token", Some(body), retry, |r| r)
+            .await
     }
 
     /// The SDK's `generateVisitorTokens`: keep valid tokens, else renew a stored refresh token, else mint.

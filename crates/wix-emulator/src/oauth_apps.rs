@@ -166,9 +166,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     authorize_admin(&state, &headers)?;
-    let data = state.read();
-    let stored = data.apps.get(&id).ok_or_else(|| not_found(&id))?;
-    Ok(Json(json!({ "oAuthApp": stored.app })))
+    Ok(Json(json!({ "oAuthApp": find(&state, &id)?.app })))
 }
 
 /// `GET /oauth-app/v1/oauth-apps/{id}/secret` → `{"oAuthAppSecret": "..."}` (GetOAuthAppSecret, in
@@ -179,9 +177,7 @@ pub async fn secret(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     authorize_admin(&state, &headers)?;
-    let data = state.read();
-    let stored = data.apps.get(&id).ok_or_else(|| not_found(&id))?;
-    Ok(Json(json!({ "oAuthAppSecret": stored.secret })))
+    Ok(Json(json!({ "oAuthAppSecret": find(&state, &id)?.secret })))
 }
 
 pub async fn delete(
@@ -589,6 +585,16 @@ fn validate(app: &OAuthApp) -> Result<(), ApiError> {
     } else {
         Err(ApiError::validation(violations))
     }
+}
+
+/// The stored app (and its secret) by ID.
+fn find(state: &State, id: &str) -> Result<StoredApp, ApiError> {
+    state
+        .read()
+        .apps
+        .get(id)
+        .cloned()
+        .ok_or_else(|| not_found(id))
 }
 
 fn not_found(id: &str) -> ApiError {
