@@ -50,6 +50,19 @@ impl ApiError {
         }
     }
 
+    /// One bad field, with the `data.type` the SDK looks for (e.g. `EMAIL` → its `invalidEmail`).
+    pub fn field_violation(field: &str, description: &str, kind: &str) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({
+                "message": format!("{field}: {description}"),
+                "details": {"validationError": {"fieldViolations": [
+                    {"field": field, "description": description, "violatedRule": "FORMAT", "data": {"type": kind}}
+                ]}}
+            }),
+        }
+    }
+
     pub fn invalid(field: &str, description: impl Into<String>) -> Self {
         Self::validation(vec![(field.to_owned(), description.into())])
     }

@@ -29,6 +29,14 @@
 //! - `POST /oauth2/token` — visitor tokens (`grantType: anonymous`) and renewal (`refresh_token`) for an OAuth app's
 //!   `clientId`; see [`tokens`]. A deleted app's client ID, and every token it was issued, stop working.
 //!
+//! - `POST /oauth2/token` also serves `authorization_code` (PKCE S256; single-use 10-minute codes; exact redirect
+//!   URI) and `authorized_client` (external login); see [`tokens`].
+//! - `POST /_api/redirects-api/v1/redirect-session` — login (PKCE params, `prompt` login/none, `sessionToken`,
+//!   response modes fragment/query/web_message) and logout (`postFlowUrl`) sessions whose `fullUrl` is the
+//!   emulator's hosted page: `GET|POST /oauth2/authorize`, `GET /oauth2/logout`; see [`authorize`].
+//! - `POST /_api/iam/authentication/v2/register|login`, `POST /_api/iam/verification/v1/auth/verify`,
+//!   `POST /_api/iam/recovery/v1/send-email` — members (`@wix/identity`); see [`members`].
+//!
 //! Admin calls need `authorization: <API key>` and `wix-site-id` or `wix-account-id` ([`AdminCredentials`]).
 //! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
 //! `403 PERMISSION_DENIED`. Every response carries an `x-wix-request-id` header.
@@ -36,7 +44,15 @@
 //! Emulator-only (not Wix; like Firebase's `/emulator/...`):
 //! - `GET /_emulator/v1/health` — `{"status": "ok", "requests": n}` (requests served so far).
 //! - `POST /_emulator/v1/reset` — back to the seeded state.
-//! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server).
+//! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server); `PUT` imports it.
+//! - `GET|PATCH /_emulator/v1/settings` — require email verification / owner approval / captcha, site published
+//!   ([`settings::Settings`]).
+//! - `GET|DELETE /_emulator/v1/members`, `POST /_emulator/v1/members/{id}/approve`,
+//!   `POST /_emulator/v1/members/{id}/require-password-reset`.
+//! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed";
+//!   `GET|POST /_emulator/v1/reset-password/{token}` is the page a reset link opens.
+//! - `GET|POST|DELETE /_emulator/v1/faults` — fault injection per route for the next N requests ([`faults`]).
+//! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock (expire codes and tokens).
 //!
 //! # Deliberate deviations
 //! - Secrets are prefixed `emu-secret-`, so nobody mistakes them for production ones.
@@ -44,10 +60,19 @@
 //!   `redirectUrlWixPages` ≤ 1,024 chars, http(s) login/logout URLs, known enum values); Wix's exact messages
 //!   are unknown, so ours name the field (`oAuthApp.<field>`) in `validationError.fieldViolations`.
 //! - Unknown fields in a create body are ignored, as read-only ones (`id`, `createdDate`) are.
+//! - Member sign-in: see [`authorize`] and [`members`] for the error codes and checks chosen where the packages
+//!   do not say (unknown email `-19999`, wrong verification code `-19988`, `SITE_NOT_PUBLISHED`, redirect URI
+//!   checked at session creation). Member access tokens last 4 hours like visitor ones. The hosted page keeps no
+//!   browser session (no single sign-on between logins); the captcha is a checkbox.
 
+pub mod authorize;
 mod error;
+pub mod faults;
 mod json_body;
+pub mod members;
 pub mod oauth_apps;
+mod page;
+pub mod settings;
 mod state;
 pub mod tokens;
 
@@ -145,6 +170,7 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         })?;
     let base_url =
         url::Url::parse(&format!("http://{addr}/")).expect("a socket address makes a URL");
+    state.set_base_url(base_url.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone(), config.seed);
     let task = tokio::spawn(async move {
@@ -184,7 +210,40 @@ fn router(state: Arc<State>, seed: bool) -> Router {
                 "/state",
                 get(|Extract(state): Extract<Arc<State>>| async move {
                     axum::Json(json!(*state.read()))
-                }),
+                })
+                .put(
+                    |Extract(state): Extract<Arc<State>>,
+                     json_body::JsonBody(data): json_body::JsonBody<state::Data>| async move {
+                        state.write(|current| *current = data);
+                        axum::Json(json!({}))
+                    },
+                ),
+            )
+            .route("/settings", get(settings::get).patch(settings::patch))
+            .route("/members", get(members::list).delete(members::clear))
+            .route("/members/{id}/approve", post(members::approve))
+            .route("/members/{id}/require-password-reset", post(members::require_reset))
+            .route("/outbox", get(members::outbox).delete(members::clear_outbox))
+            .route(
+                "/reset-password/{token}",
+                get(members::reset_page).post(members::reset_submit),
+            )
+            .route(
+                "/faults",
+                get(faults::list).post(faults::arm).delete(faults::clear),
+            )
+            .route(
+                "/clock",
+                post(
+                    |Extract(state): Extract<Arc<State>>,
+                     json_body::JsonBody(body): json_body::JsonBody<serde_json::Value>| async move {
+                        let seconds = body
+                            .get("advanceSeconds")
+                            .and_then(serde_json::Value::as_i64)
+                            .ok_or_else(|| ApiError::invalid("advanceSeconds", "is required (a whole number)"))?;
+                        Ok::<_, ApiError>(axum::Json(json!({"now": state.advance_clock(seconds)})))
+                    },
+                ),
             );
     Router::new()
         .route("/oauth-app/v1/oauth-apps", post(oauth_apps::create))
@@ -200,8 +259,34 @@ fn router(state: Arc<State>, seed: bool) -> Router {
             get(oauth_apps::secret),
         )
         .route("/oauth2/token", post(tokens::token))
+        .route(
+            "/oauth2/authorize",
+            get(authorize::authorize).post(authorize::submit),
+        )
+        .route("/oauth2/logout", get(authorize::logout))
+        .route(
+            "/_api/redirects-api/v1/redirect-session",
+            post(authorize::create_redirect_session),
+        )
+        .route(
+            "/_api/iam/authentication/v2/register",
+            post(members::register_v2),
+        )
+        .route("/_api/iam/authentication/v2/login", post(members::login_v2))
+        .route(
+            "/_api/iam/verification/v1/auth/verify",
+            post(members::verify_during_authentication),
+        )
+        .route(
+            "/_api/iam/recovery/v1/send-email",
+            post(members::send_recovery_email),
+        )
         .nest("/_emulator/v1", emulator)
         .fallback(|| async { ApiError::not_found("No such route on the Wix emulator") })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), stamp))
         .with_state(state)
 }

@@ -2,15 +2,17 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::EmulatorError;
+use crate::members::{Email, Member, MemberSession, PasswordReset, Verification};
 use crate::oauth_apps::{DomainMapping, OAuthApp};
-use crate::tokens::Grant;
+use crate::settings::Settings;
+use crate::tokens::{AuthCode, Grant};
 
 /// Who may call the admin APIs (the OAuth Apps API), as Wix's `ApiKeyStrategy` sends it: the API key in
 /// `authorization` and the site or account in `wix-site-id` / `wix-account-id`.
@@ -50,6 +52,26 @@ pub struct Data {
     /// Issued refresh tokens.
     #[serde(default)]
     pub refresh_tokens: HashMap<String, Grant>,
+    /// Site members, by member ID (`@wix/identity`).
+    #[serde(default)]
+    pub members: HashMap<String, Member>,
+    /// Logins waiting for an emailed verification code, by state token.
+    #[serde(default)]
+    pub verifications: HashMap<String, Verification>,
+    /// Session tokens from a successful login, by token: each turns into one authorization code.
+    #[serde(default)]
+    pub sessions: HashMap<String, MemberSession>,
+    /// Authorization codes, by code: single use, 10 minutes.
+    #[serde(default)]
+    pub codes: HashMap<String, AuthCode>,
+    /// Password-reset links, by token.
+    #[serde(default)]
+    pub resets: HashMap<String, PasswordReset>,
+    /// What the emulator "emailed" (verification codes, reset links), oldest first.
+    #[serde(default)]
+    pub outbox: Vec<Email>,
+    #[serde(default)]
+    pub settings: Settings,
 }
 
 pub struct State {
@@ -59,6 +81,12 @@ pub struct State {
     /// Serialises writes of the state file, so two saves never interleave.
     save_lock: Mutex<()>,
     requests: AtomicU64,
+    /// The emulator's own base URL, known once it listens (links in pages and emails point at it).
+    base_url: OnceLock<url::Url>,
+    /// Seconds added to the wall clock (`POST /_emulator/v1/clock`), so tests can expire codes and tokens.
+    clock_offset: AtomicI64,
+    /// Faults to inject into the next requests (`/_emulator/v1/faults`); never persisted.
+    pub faults: Mutex<Vec<crate::faults::Fault>>,
 }
 
 impl State {
@@ -83,6 +111,9 @@ impl State {
             data_path,
             save_lock: Mutex::new(()),
             requests: AtomicU64::new(0),
+            base_url: OnceLock::new(),
+            clock_offset: AtomicI64::new(0),
+            faults: Mutex::new(Vec::new()),
         };
         if fresh {
             // Write the starting state at once, so the file always mirrors what the emulator serves.
@@ -114,6 +145,28 @@ impl State {
     /// Back to the seeded state (or empty).
     pub fn reset(&self, seed: bool) {
         self.write(|data| *data = if seed { seed_data() } else { Data::default() });
+    }
+
+    pub fn set_base_url(&self, url: url::Url) {
+        let _ = self.base_url.set(url);
+    }
+
+    /// An absolute URL on this emulator for `path` (no leading slash).
+    pub fn url(&self, path: &str) -> String {
+        match self.base_url.get() {
+            Some(base) => format!("{base}{path}"),
+            None => format!("/{path}"),
+        }
+    }
+
+    /// The emulator's idea of now: the wall clock plus any offset a test asked for.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.clock_offset.load(Ordering::Relaxed))
+    }
+
+    pub fn advance_clock(&self, seconds: i64) -> DateTime<Utc> {
+        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
+        self.now()
     }
 
     pub fn count_request(&self) {

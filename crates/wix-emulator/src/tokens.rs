@@ -1,8 +1,17 @@
 //! `POST /oauth2/token`: visitor and member tokens for OAuth apps (the SDK's `OAuthStrategy`).
 //!
-//! Grants served so far: `anonymous` (a new visitor) and `refresh_token` (a new access token for a stored refresh
-//! token; the refresh token itself is returned unchanged, as the SDK expects — it keeps the old one). Bodies use
-//! camelCase keys (`clientId`, `grantType`, `refreshToken`); snake_case is accepted too.
+//! Grants:
+//! - `anonymous` `{clientId}`: a new visitor.
+//! - `refresh_token` `{clientId, refreshToken}`: a new access token for a stored refresh token; the refresh token
+//!   itself is returned unchanged, as the SDK expects (it keeps the old one).
+//! - `authorization_code` `{clientId, code, codeVerifier, redirectUri}`: member tokens for a code from the hosted
+//!   login page. The code is single use (any attempt spends it), lives 10 minutes, and needs the same client, the
+//!   exact redirect URI of the authorization request and the PKCE verifier (`S256`).
+//! - `authorized_client` `{grant_type, member_id, scope}` with `authorization: <visitor access token>,<API key>`
+//!   (external login; snake_case, as the SDK sends it): member tokens for an existing member.
+//!
+//! Bodies use camelCase keys; snake_case is accepted too. Failures are 400 with `invalid_grant`,
+//! `invalid_client` or `unsupported_grant_type` in `applicationError.code`, or 401 for a wrong API key.
 //!
 //! Tokens are JWT-shaped (`header.payload.signature`, base64url JSON) so tools can decode their claims, issued by
 //! `wix-emulator` and signed with nothing: they are obviously local and prove nothing outside the emulator.
@@ -12,9 +21,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State as Extract;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -22,8 +30,23 @@ use crate::error::ApiError;
 use crate::json_body::JsonBody;
 use crate::state::{State, random_token};
 
-/// Visitor access tokens: 4 hours.
+/// Visitor (and, in the emulator, member) access tokens: 4 hours.
 pub const VISITOR_TOKEN_SECONDS: i64 = 4 * 60 * 60;
+
+/// An authorization code waiting to be exchanged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthCode {
+    pub client_id: String,
+    pub member_id: String,
+    pub redirect_uri: Option<String>,
+    pub code_challenge: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+fn invalid_grant(description: &str) -> ApiError {
+    ApiError::application(StatusCode::BAD_REQUEST, "invalid_grant", description)
+}
 
 /// What a token stands for, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +61,7 @@ pub struct Grant {
 
 pub async fn token(
     Extract(state): Extract<Arc<State>>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let field = |camel: &str, snake: &str| {
@@ -48,6 +72,11 @@ pub async fn token(
     };
     let grant_type = field("grantType", "grant_type")
         .ok_or_else(|| ApiError::invalid("grantType", "is required"))?;
+    if grant_type == "authorized_client" {
+        let member_id = field("memberId", "member_id")
+            .ok_or_else(|| ApiError::invalid("member_id", "is required"))?;
+        return authorized_client(&state, &headers, &member_id).map(Json);
+    }
     let client_id = field("clientId", "client_id")
         .ok_or_else(|| ApiError::invalid("clientId", "is required"))?;
     if !state.read().apps.contains_key(&client_id) {
@@ -81,10 +110,102 @@ pub async fn token(
                 )),
             }
         }
-        other => Err(ApiError::invalid(
-            "grantType",
+        "authorization_code" => {
+            let code =
+                field("code", "code").ok_or_else(|| ApiError::invalid("code", "is required"))?;
+            let verifier = field("codeVerifier", "code_verifier")
+                .ok_or_else(|| ApiError::invalid("codeVerifier", "is required"))?;
+            let redirect_uri = field("redirectUri", "redirect_uri");
+            let now = state.now().timestamp();
+            // Any attempt spends the code, right or wrong: a code is good for one try only.
+            let stored = state.write(|data| {
+                let stored = data.codes.get(&code)?;
+                (stored.client_id == client_id).then(|| data.codes.remove(&code))?
+            });
+            let stored = stored.ok_or_else(|| {
+                invalid_grant(
+                    "The authorization code is unknown, already used, or for another client",
+                )
+            })?;
+            if stored.expires_at <= now {
+                return Err(invalid_grant(
+                    "The authorization code expired (codes live 10 minutes): sign in again",
+                ));
+            }
+            if stored.redirect_uri != redirect_uri {
+                return Err(invalid_grant(
+                    "redirectUri differs from the one in the authorization request",
+                ));
+            }
+            if pkce_challenge(&verifier) != stored.code_challenge {
+                return Err(invalid_grant(
+                    "codeVerifier does not match the code challenge",
+                ));
+            }
+            if !state.read().members.contains_key(&stored.member_id) {
+                return Err(invalid_grant("The member no longer exists"));
+            }
+            Ok(Json(issue(
+                &state,
+                &client_id,
+                "member",
+                &stored.member_id,
+                None,
+            )))
+        }
+        other => Err(ApiError::application(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
             format!("{other} is not a supported grant type"),
         )),
+    }
+}
+
+/// `BASE64URL(SHA256(verifier))` without padding (RFC 7636, S256).
+pub fn pkce_challenge(verifier: &str) -> String {
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
+/// External login: `authorization: <visitor access token>,<API key>` and the member's ID.
+fn authorized_client(
+    state: &State,
+    headers: &HeaderMap,
+    member_id: &str,
+) -> Result<Value, ApiError> {
+    let header = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (access, key) = header.split_once(',').ok_or_else(|| {
+        ApiError::unauthenticated(
+            "External login needs `authorization: <visitor access token>,<API key>`",
+        )
+    })?;
+    if key.trim() != state.admin.api_key {
+        return Err(ApiError::unauthenticated("Invalid API key"));
+    }
+    let mut access_only = HeaderMap::new();
+    if let Ok(value) = access.trim().parse() {
+        access_only.insert("authorization", value);
+    }
+    let client_id = crate::members::caller_client(state, &access_only)?;
+    let active = state
+        .read()
+        .members
+        .get(member_id)
+        .map(|m| m.status == "ACTIVE");
+    match active {
+        Some(true) => Ok(issue(state, &client_id, "member", member_id, None)),
+        Some(false) => Err(ApiError::application(
+            StatusCode::FORBIDDEN,
+            "MEMBER_NOT_ACTIVE",
+            "The member is waiting for the owner's approval",
+        )),
+        None => Err(ApiError::not_found(format!(
+            "No member with ID {member_id}"
+        ))),
     }
 }
 
@@ -96,7 +217,7 @@ fn issue(
     subject: &str,
     refresh: Option<String>,
 ) -> Value {
-    let now = Utc::now().timestamp();
+    let now = state.now().timestamp();
     let expires_at = now + VISITOR_TOKEN_SECONDS;
     let access = jwt(json!({
         "iss": "wix-emulator (local; not a Wix token)",

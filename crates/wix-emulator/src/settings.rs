@@ -1,0 +1,76 @@
+//! Emulator-only toggles that make the site behave like a configured Wix site: `GET` and `PATCH
+//! /_emulator/v1/settings`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State as Extract;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::json_body::JsonBody;
+use crate::state::State;
+
+/// How the emulated site treats members. The defaults are those of a new published Wix site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// A new member's first login asks for a code sent by email (read it from `/_emulator/v1/outbox`).
+    pub require_email_verification: bool,
+    /// New members wait for the owner (`POST /_emulator/v1/members/{id}/approve`).
+    pub require_owner_approval: bool,
+    /// Register and login need `captchaTokens`; the only valid token is [`VALID_CAPTCHA_TOKEN`].
+    pub require_captcha: bool,
+    /// When false, creating a login redirect session fails as it does for an unpublished Wix site.
+    pub site_published: bool,
+}
+
+/// The captcha token the emulator accepts when captcha is required.
+pub const VALID_CAPTCHA_TOKEN: &str = "emulator-captcha-ok";
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            require_email_verification: false,
+            require_owner_approval: false,
+            require_captcha: false,
+            site_published: true,
+        }
+    }
+}
+
+/// A partial update: only the fields present change.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatch {
+    require_email_verification: Option<bool>,
+    require_owner_approval: Option<bool>,
+    require_captcha: Option<bool>,
+    site_published: Option<bool>,
+}
+
+pub async fn get(Extract(state): Extract<Arc<State>>) -> Json<Settings> {
+    Json(state.read().settings.clone())
+}
+
+pub async fn patch(
+    Extract(state): Extract<Arc<State>>,
+    JsonBody(patch): JsonBody<SettingsPatch>,
+) -> Result<Json<Settings>, ApiError> {
+    Ok(Json(state.write(|data| {
+        let s = &mut data.settings;
+        let set = |field: &mut bool, value: Option<bool>| {
+            if let Some(value) = value {
+                *field = value;
+            }
+        };
+        set(
+            &mut s.require_email_verification,
+            patch.require_email_verification,
+        );
+        set(&mut s.require_owner_approval, patch.require_owner_approval);
+        set(&mut s.require_captcha, patch.require_captcha);
+        set(&mut s.site_published, patch.site_published);
+        s.clone()
+    })))
+}
