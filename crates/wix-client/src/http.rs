@@ -236,6 +236,36 @@ impl Http {
         }
     }
 
+    /// Load `url` once without following it and return where it redirects (e.g. a `prompt=none` login, whose
+    /// redirect carries the code). The URL is on the Wix side, so it may be absolute and on another host.
+    pub(crate) async fn redirect_location(&self, url: Url) -> Result<Url> {
+        let started = Instant::now();
+        let response = self
+            .client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        self.observe(RequestRecord {
+            method: "GET".into(),
+            path: url.path().to_owned(),
+            status: Some(response.status().as_u16()),
+            millis: started.elapsed().as_millis() as u64,
+            request_id: header(&response, "x-wix-request-id"),
+            attempt: 1,
+        });
+        if !response.status().is_redirection() {
+            let status = response.status();
+            let request_id = header(&response, "x-wix-request-id");
+            let bytes = response.bytes().await.unwrap_or_default();
+            return Err(Error::Wix(parse_error(status, &bytes, request_id)));
+        }
+        let location = header(&response, "location")
+            .ok_or_else(|| Error::Decode("a redirect without a Location".into()))?;
+        url.join(&location)
+            .map_err(|e| Error::Decode(format!("the redirect is not a URL: {e}")))
+    }
+
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         use rand::Rng;
         let base = self.config.backoff * 2u32.saturating_pow(attempt.saturating_sub(1));

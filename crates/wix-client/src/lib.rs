@@ -5,6 +5,10 @@
 //! - [`oauth_apps`]: the OAuth Apps API — create (with the secret put in the vault before the call returns),
 //!   get, query and page, update by field mask (only changed fields are sent), delete.
 //! - [`pkce`]: the per-login PKCE verifier, S256 challenge and state (the `oauth2` crate's types).
+//! - [`members`]: member sign-in — login URL (redirect session), code exchange, register / login / verify,
+//!   session token to tokens without a browser, password reset, external login, logout URL.
+//! - [`callback`]: callback-URL parsing and the table of browser logins waiting for one (state, once, deadline,
+//!   redirect URI).
 //! - [`visitor`]: visitor tokens (`OAuthStrategy`), and a token session with proactive, single-flight renewal.
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
@@ -19,8 +23,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod callback;
 pub mod error;
 pub mod http;
+pub mod members;
 pub mod oauth_apps;
 pub mod pkce;
 pub mod visitor;

@@ -85,7 +85,7 @@ impl Tokens {
 }
 
 #[derive(Deserialize)]
-struct TokenResponse {
+pub(crate) struct TokenResponse {
     access_token: String,
     #[serde(default)]
     refresh_token: Option<String>,
@@ -157,6 +157,21 @@ impl VisitorAuth {
     }
 }
 
+/// Tokens from a token answer; its refresh token, else `fallback`, else the answer is incomplete.
+pub(crate) fn tokens_from(
+    response: TokenResponse,
+    fallback: Option<Secret>,
+    role: Role,
+) -> Result<Tokens> {
+    let refresh = response
+        .refresh_token
+        .clone()
+        .map(Secret::new)
+        .or(fallback)
+        .ok_or_else(|| Error::Decode("no refresh_token".into()))?;
+    Ok(tokens(response, refresh, role))
+}
+
 fn tokens(response: TokenResponse, refresh: Secret, role: Role) -> Tokens {
     Tokens {
         access_token: Secret::new(response.access_token),
@@ -225,6 +240,35 @@ impl TokenSession {
                 let access = tokens.access_token.clone();
                 *held = Some(tokens);
                 Ok(access)
+            }
+            Err(Error::Wix(e)) if (400..500).contains(&e.status) => {
+                *held = None;
+                let _ = self.vault.delete(&self.entry);
+                Err(Error::SignInAgain(e.message))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Hold (and save) tokens from a sign-in, replacing whatever was held.
+    pub async fn set(&self, tokens: Tokens) -> Result<()> {
+        let mut held = self.tokens.lock().await;
+        self.save(&tokens)?;
+        *held = Some(tokens);
+        Ok(())
+    }
+
+    /// Renew now, whatever the expiry (the "renew" button). A refused refresh token drops the tokens.
+    pub async fn renew_now(&self) -> Result<Tokens> {
+        let mut held = self.tokens.lock().await;
+        let Some(current) = held.as_ref() else {
+            return Err(Error::SignInAgain("no tokens are held for this app".into()));
+        };
+        match self.auth.renew(current).await {
+            Ok(tokens) => {
+                self.save(&tokens)?;
+                *held = Some(tokens.clone());
+                Ok(tokens)
             }
             Err(Error::Wix(e)) if (400..500).contains(&e.status) => {
                 *held = None;

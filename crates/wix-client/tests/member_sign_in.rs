@@ -1,0 +1,376 @@
+//! Member sign-in against the emulator over HTTP: the browser login (played here by an HTTP client that submits
+//! the hosted login form), custom login, verification, reset, external login, logout, and fault injection.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use vault::Secret;
+use wix_client::callback::{DEFAULT_DEADLINE, PendingFlows, Rejection};
+use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
+use wix_client::pkce::OAuthData;
+use wix_client::visitor::{Role, VisitorAuth};
+use wix_client::{ClientConfig, Error, RequestRecord};
+use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
+
+const CLIENT: &str = SEEDED_APP_IDS[0];
+const REDIRECT: &str = "oauthdesk://callback";
+
+struct Setup {
+    emulator: RunningEmulator,
+    members: MemberAuth,
+    visitor: Secret,
+    log: Arc<Mutex<Vec<RequestRecord>>>,
+    browser: reqwest::Client,
+}
+
+async fn setup() -> Setup {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let config = ClientConfig {
+        observer: Some(Arc::new(move |r: &RequestRecord| {
+            sink.lock().unwrap().push(r.clone())
+        })),
+        backoff: Duration::from_millis(10),
+        ..ClientConfig::with_base_url(emulator.base_url().clone())
+    };
+    let visitor = VisitorAuth::new(config.clone(), CLIENT)
+        .unwrap()
+        .mint()
+        .await
+        .unwrap()
+        .access_token;
+    Setup {
+        members: MemberAuth::new(config, CLIENT).unwrap(),
+        emulator,
+        visitor,
+        log,
+        browser: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    }
+}
+
+impl Setup {
+    async fn emulator_api(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = self
+            .emulator
+            .base_url()
+            .join(&format!("_emulator/v1/{path}"))
+            .unwrap();
+        let response = self
+            .browser
+            .request(method, url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        response.json().await.unwrap()
+    }
+
+    /// Play the browser: open the login URL, submit the form, return the final redirect URL.
+    async fn browser_login(&self, url: &url::Url, action: &str, email: &str) -> String {
+        let page = self.browser.get(url.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        form.extend([
+            ("action".into(), action.into()),
+            ("email".into(), email.into()),
+            ("password".into(), "pa55word".into()),
+        ]);
+        let done = self
+            .browser
+            .post(self.emulator.base_url().join("oauth2/authorize").unwrap())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert!(done.status().is_redirection(), "{}", done.status());
+        done.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    fn logged(&self) -> String {
+        format!("{:?}", self.log.lock().unwrap())
+    }
+}
+
+#[tokio::test]
+async fn wix_managed_login_through_the_pending_flow_table() {
+    let s = setup().await;
+    let flows = PendingFlows::new();
+    let oauth = OAuthData::generate(REDIRECT);
+    let url = s
+        .members
+        .login_url(&s.visitor, &oauth, ResponseMode::Query, None)
+        .await
+        .unwrap();
+    let state = flows.start("sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
+    let callback = s.browser_login(&url, "register", "amy@example.com").await;
+    assert!(callback.starts_with("oauthdesk://callback?"));
+
+    // Forged and mistargeted callbacks change nothing; the real one counts once.
+    assert_eq!(
+        flows
+            .accept("oauthdesk://callback?code=x&state=forged")
+            .unwrap_err(),
+        Rejection::UnknownState
+    );
+    let elsewhere = callback.replace("oauthdesk://callback", "oauthdesk://evil");
+    assert!(matches!(
+        flows.accept(&elsewhere),
+        Err(Rejection::WrongTarget { .. })
+    ));
+    let (flow, code) = flows.accept(&callback).unwrap();
+    assert_eq!(flow.oauth.state.secret(), &state);
+    let tokens = s.members.exchange_code(&code, &flow.oauth).await.unwrap();
+    assert_eq!(tokens.role, Role::Member);
+    assert!(tokens.logged_in());
+    assert_eq!(flows.accept(&callback).unwrap_err(), Rejection::Replayed);
+
+    // The exchange is sent once, never retried, and the code is spent.
+    let again = s.members.exchange_code(&code, &flow.oauth).await;
+    assert!(
+        matches!(&again, Err(Error::Wix(e)) if e.code.as_deref() == Some("invalid_grant")),
+        "{again:?}"
+    );
+    let log = s.logged();
+    assert!(!log.contains(code.expose()) && !log.contains(&state));
+}
+
+#[tokio::test]
+async fn a_refused_login_comes_back_as_an_error_callback() {
+    let s = setup().await;
+    let flows = PendingFlows::new();
+    let oauth = OAuthData::generate(REDIRECT);
+    let url = s
+        .members
+        .login_url(&s.visitor, &oauth, ResponseMode::Fragment, None)
+        .await
+        .unwrap();
+    flows.start("sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
+    let callback = s.browser_login(&url, "cancel", "").await;
+    let refused = flows.accept(&callback).unwrap_err();
+    assert!(
+        matches!(&refused, Rejection::Refused { error, .. } if error == "access_denied"),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn custom_login_register_verify_and_session_token_exchange() {
+    let s = setup().await;
+    let password = Secret::from("pa55word");
+    let LoginState::Success { session_token } = s
+        .members
+        .register(&s.visitor, "ben@example.com", &password, None)
+        .await
+        .unwrap()
+    else {
+        panic!("registration should succeed")
+    };
+    let tokens = s
+        .members
+        .session_tokens(&s.visitor, &session_token, REDIRECT)
+        .await
+        .unwrap();
+    assert!(tokens.logged_in());
+    // A session token works once.
+    let reused = s
+        .members
+        .session_tokens(&s.visitor, &session_token, REDIRECT)
+        .await;
+    assert!(matches!(reused, Err(Error::SignInAgain(_))), "{reused:?}");
+
+    let failure = |state: LoginState| match state {
+        LoginState::Failure { code, .. } => code,
+        other => panic!("expected a failure, got {other:?}"),
+    };
+    assert_eq!(
+        failure(
+            s.members
+                .register(&s.visitor, "ben@example.com", &password, None)
+                .await
+                .unwrap()
+        ),
+        Some(LoginErrorCode::EmailAlreadyExists)
+    );
+    assert_eq!(
+        failure(
+            s.members
+                .login(&s.visitor, "ben@example.com", &Secret::from("wrong"))
+                .await
+                .unwrap()
+        ),
+        Some(LoginErrorCode::InvalidPassword)
+    );
+    assert_eq!(
+        failure(
+            s.members
+                .login(&s.visitor, "nobody@example.com", &password)
+                .await
+                .unwrap()
+        ),
+        Some(LoginErrorCode::InvalidEmail)
+    );
+
+    s.emulator_api(
+        reqwest::Method::PATCH,
+        "settings",
+        json!({"requireEmailVerification": true}),
+    )
+    .await;
+    let LoginState::EmailVerificationRequired { state_token } = s
+        .members
+        .register(&s.visitor, "cat@example.com", &password, None)
+        .await
+        .unwrap()
+    else {
+        panic!("verification should be required")
+    };
+    let outbox = s
+        .emulator_api(reqwest::Method::GET, "outbox", json!({}))
+        .await;
+    let code = outbox["emails"][0]["code"].as_str().unwrap().to_owned();
+    let wrong = s
+        .members
+        .verify(&s.visitor, "000000x", &state_token)
+        .await
+        .unwrap();
+    assert!(matches!(wrong, LoginState::Failure { .. }));
+    let verified = s
+        .members
+        .verify(&s.visitor, &code, &state_token)
+        .await
+        .unwrap();
+    assert!(matches!(verified, LoginState::Success { .. }));
+    assert!(!s.logged().contains("pa55word"));
+}
+
+#[tokio::test]
+async fn reset_email_external_login_logout_and_an_unpublished_site() {
+    let s = setup().await;
+    let password = Secret::from("pa55word");
+    s.members
+        .register(&s.visitor, "dan@example.com", &password, None)
+        .await
+        .unwrap();
+    s.members
+        .send_password_reset(&s.visitor, "dan@example.com", "https://shop.example.com/")
+        .await
+        .unwrap();
+    let outbox = s
+        .emulator_api(reqwest::Method::GET, "outbox", json!({}))
+        .await;
+    assert_eq!(outbox["emails"][0]["kind"], "passwordReset");
+
+    let members = s
+        .emulator_api(reqwest::Method::GET, "members", json!({}))
+        .await;
+    let id = members["members"][0]["id"].as_str().unwrap();
+    let key = Secret::new(s.emulator.admin().api_key.clone());
+    let tokens = s
+        .members
+        .external_login(&s.visitor, &key, id)
+        .await
+        .unwrap();
+    assert!(tokens.logged_in());
+    let wrong = s
+        .members
+        .external_login(&s.visitor, &Secret::from("wrong"), id)
+        .await;
+    assert!(matches!(wrong, Err(Error::Wix(e)) if e.status == 401));
+    assert!(!s.logged().contains(s.emulator.admin().api_key.as_str()));
+
+    let logout = s
+        .members
+        .logout_url(&tokens.access_token, Some("https://shop.example.com/"))
+        .await
+        .unwrap();
+    assert!(logout.path().ends_with("/oauth2/logout"));
+
+    s.emulator_api(
+        reqwest::Method::PATCH,
+        "settings",
+        json!({"sitePublished": false}),
+    )
+    .await;
+    let unpublished = s
+        .members
+        .login_url(
+            &s.visitor,
+            &OAuthData::generate(REDIRECT),
+            ResponseMode::Query,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        unpublished.to_string().contains("publish the site"),
+        "{unpublished}"
+    );
+}
+
+#[tokio::test]
+async fn renewal_retries_5xx_and_429_but_a_code_exchange_is_sent_once() {
+    let s = setup().await;
+    let auth = VisitorAuth::new(
+        ClientConfig {
+            backoff: Duration::from_millis(10),
+            ..ClientConfig::with_base_url(s.emulator.base_url().clone())
+        },
+        CLIENT,
+    )
+    .unwrap();
+    let tokens = auth.mint().await.unwrap();
+    s.emulator_api(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/oauth2/token", "times": 1, "fault": {"kind": "status", "status": 503}}),
+    )
+    .await;
+    s.emulator_api(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/oauth2/token", "times": 1, "fault": {"kind": "status", "status": 429, "retryAfter": 1}}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let renewed = auth.renew(&tokens).await.unwrap();
+    assert_ne!(renewed.access_token, tokens.access_token);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+
+    s.emulator_api(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/oauth2/token", "fault": {"kind": "status", "status": 503}}),
+    )
+    .await;
+    let before = s.log.lock().unwrap().len();
+    let oauth = OAuthData::generate(REDIRECT);
+    let failed = s
+        .members
+        .exchange_code(&Secret::from("EMU.code.x"), &oauth)
+        .await;
+    assert!(matches!(failed, Err(Error::Wix(e)) if e.status == 503));
+    assert_eq!(s.log.lock().unwrap().len() - before, 1, "sent exactly once");
+
+    s.emulator_api(
+        reqwest::Method::POST,
+        "faults",
+        json!({"path": "/oauth2/token", "fault": {"kind": "malformedJson"}}),
+    )
+    .await;
+    let malformed = s
+        .members
+        .exchange_code(&Secret::from("EMU.code.x"), &oauth)
+        .await;
+    assert!(matches!(malformed, Err(Error::Decode(_))), "{malformed:?}");
+}
