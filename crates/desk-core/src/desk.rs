@@ -16,6 +16,7 @@ use crate::oauth_apps::{
 };
 use crate::projects::{NewProject, Project, ProjectTarget, Projects};
 use crate::sandbox::Sandbox;
+use crate::sign_in::{SignIn, Target as SignInTarget};
 
 /// Where real Wix projects are called. Tests point it at an emulator.
 pub const ENV_WIX_API_BASE: &str = "OAUTHDESK_WIX_API_BASE";
@@ -41,12 +42,26 @@ pub struct Desk {
     pub projects: Arc<Projects>,
     pub vault: Arc<dyn SecretStore>,
     pub sandbox: Sandbox,
+    /// Member sign-in: pending browser logins, token sessions, the request timeline.
+    pub sign_in: SignIn,
     wix_base: url::Url,
 }
 
+/// Where member sign-in returns by default: the app's deep link.
+pub const DEFAULT_REDIRECT_URI: &str = "oauthdesk://callback";
+
 impl Desk {
-    /// Open the project list and start the sandbox.
+    /// Open the project list and start the sandbox; browser logins return to [`DEFAULT_REDIRECT_URI`].
     pub async fn open(data_dir: &Path, vault: Arc<dyn SecretStore>) -> Result<Self> {
+        Self::open_with(data_dir, vault, DEFAULT_REDIRECT_URI).await
+    }
+
+    /// Open with the deep link browser logins return to (`<scheme>://callback`).
+    pub async fn open_with(
+        data_dir: &Path,
+        vault: Arc<dyn SecretStore>,
+        redirect_uri: &str,
+    ) -> Result<Self> {
         let projects = Arc::new(Projects::open(data_dir)?);
         let sandbox = Sandbox::start(data_dir).await?;
         let wix_base = std::env::var(ENV_WIX_API_BASE)
@@ -55,10 +70,68 @@ impl Desk {
             .unwrap_or_else(|| ClientConfig::default().base_url);
         Ok(Self {
             projects,
+            sign_in: SignIn::new(vault.clone(), redirect_uri.to_owned()),
             vault,
             sandbox,
             wix_base,
         })
+    }
+
+    /// Where a project's Wix API is: the sandbox emulator, or Wix.
+    pub fn base_url_of(&self, project: &Project) -> url::Url {
+        match project.target {
+            ProjectTarget::Sandbox => self.sandbox.base_url().clone(),
+            _ => self.wix_base.clone(),
+        }
+    }
+
+    /// A project + OAuth app for member sign-in.
+    pub fn sign_in_target(&self, project_id: &str, client_id: &str) -> Result<SignInTarget> {
+        let project = self.projects.get(project_id)?;
+        let client_id = client_id.trim();
+        if client_id.is_empty() {
+            return Err(CoreError::invalid(
+                "clientId",
+                "Pick an OAuth app (its client ID) to sign in with.",
+            ));
+        }
+        Ok(SignInTarget {
+            base_url: self.base_url_of(&project),
+            project_id: project.id,
+            client_id: client_id.to_owned(),
+        })
+    }
+
+    /// Finish a browser login from a deep link (see [`SignIn::complete`]).
+    pub async fn complete_sign_in(&self, url: &str) -> crate::sign_in::CallbackOutcome {
+        self.sign_in
+            .complete(url, |project_id| {
+                self.projects
+                    .get(project_id)
+                    .ok()
+                    .map(|p| self.base_url_of(&p))
+            })
+            .await
+    }
+
+    /// The project's API key for external login: typed for one use, or the one in the keyring (the sandbox's is
+    /// well known).
+    pub async fn api_key_for(&self, project_id: &str, typed: Option<String>) -> Result<Secret> {
+        if let Some(key) = typed.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
+            return Ok(Secret::new(key));
+        }
+        let project = self.projects.get(project_id)?;
+        if project.is_sandbox() {
+            return Ok(Secret::new(self.sandbox.admin().api_key.clone()));
+        }
+        self.blocking_get(entry::project_api_key(&project.id))
+            .await?
+            .ok_or_else(|| {
+                CoreError::invalid(
+                    "apiKey",
+                    "No API key is saved for this project: type one to use once.",
+                )
+            })
     }
 
     /// The client and credentials for a project's admin calls. The API key comes from the vault.

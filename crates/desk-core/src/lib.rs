@@ -3,6 +3,8 @@
 //! - [`projects`]: the list of projects (the built-in sandbox and connected Wix projects), kept in a JSON file
 //!   that holds no secret; API keys go to the [`vault`].
 //! - [`sandbox`]: the local Wix emulator the app starts in-process as its sandbox project.
+//! - [`sign_in`]: the member sign-in workbench (visitor, browser login via deep link, custom and external login,
+//!   renewal, logout) with tokens kept in the vault.
 //!
 //! The Tauri shell (`src-tauri`) turns each public async method here into a typed command; tests drive the same
 //! methods against the real emulator and a real or in-memory vault.
@@ -11,6 +13,7 @@ pub mod desk;
 pub mod error;
 pub mod projects;
 pub mod sandbox;
+pub mod sign_in;
 
 pub use desk::Desk;
 pub use error::{CoreError, Result};
