@@ -22,6 +22,20 @@ const COMMANDS: &[&str] = &[
     "reveal_saved_secret",
     "delete_saved_secret",
     "copy_to_clipboard",
+    "member_status",
+    "get_visitor_tokens",
+    "start_browser_login",
+    "cancel_browser_login",
+    "member_login",
+    "member_register",
+    "member_verify",
+    "send_password_reset",
+    "external_login",
+    "renew_tokens",
+    "logout_member",
+    "forget_tokens",
+    "copy_auth_header",
+    "sign_in_timeline",
 ];
 
 fn main() {

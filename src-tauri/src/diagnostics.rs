@@ -21,6 +21,8 @@ pub struct AppInfo {
     pub keyring_service: String,
     /// Which keyring backend this build uses.
     pub keyring_backend: String,
+    /// Where the built-in sandbox (local Wix emulator) listens: point a Headless front end at it to test offline.
+    pub sandbox_url: String,
 }
 
 #[tauri::command]
@@ -34,6 +36,7 @@ pub fn app_info(app: tauri::AppHandle, state: State<'_, AppState>) -> AppInfo {
         data_dir: state.data_dir.display().to_string(),
         keyring_service: state.keyring_service.clone(),
         keyring_backend: keyring_backend().to_owned(),
+        sandbox_url: state.desk.sandbox.base_url().to_string(),
     }
 }
 

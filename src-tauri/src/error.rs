@@ -37,6 +37,9 @@ pub enum AppError {
     /// A create was sent but its answer was lost; the message says what was found.
     #[error("{message}")]
     OutcomeUnknown { message: String },
+    /// The system browser (for a login or logout page) could not be opened.
+    #[error("{message}")]
+    Browser { message: String },
     /// The built-in sandbox (local Wix emulator) failed.
     #[error("{message}")]
     Sandbox { message: String },

@@ -7,6 +7,7 @@
 mod deep_link;
 mod diagnostics;
 mod error;
+mod members;
 mod oauth_apps;
 mod projects;
 mod state;
@@ -44,8 +45,22 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             oauth_apps::reveal_saved_secret,
             oauth_apps::delete_saved_secret,
             oauth_apps::copy_to_clipboard,
+            members::member_status,
+            members::get_visitor_tokens,
+            members::start_browser_login,
+            members::cancel_browser_login,
+            members::member_login,
+            members::member_register,
+            members::member_verify,
+            members::send_password_reset,
+            members::external_login,
+            members::renew_tokens,
+            members::logout_member,
+            members::forget_tokens,
+            members::copy_auth_header,
+            members::sign_in_timeline,
         ])
-        .events(collect_events![DeepLinkReceived])
+        .events(collect_events![DeepLinkReceived, members::SignInFinished])
         .typ::<AppError>()
 }
 
@@ -158,7 +173,16 @@ fn deliver(app: &AppHandle, raw: &str, source: DeepLinkSource) {
     if let Err(e) = DeepLinkReceived(record).emit(app) {
         log::warn!("could not notify the window of a deep link: {e}");
     }
-    bring_to_front(app);
+    // Only a pending login's callback counts (state, once, deadline, redirect URI); the desk decides.
+    let (handle, raw) = (app.clone(), raw.to_owned());
+    tauri::async_runtime::spawn(async move {
+        let outcome = handle.state::<AppState>().desk.complete_sign_in(&raw).await;
+        log::info!("sign-in callback: {}", outcome.message);
+        if let Err(e) = members::SignInFinished(outcome).emit(&handle) {
+            log::warn!("could not notify the window of a sign-in: {e}");
+        }
+        bring_to_front(&handle);
+    });
 }
 
 fn bring_to_front(app: &AppHandle) {

@@ -33,7 +33,8 @@ impl AppState {
         scheme: String,
     ) -> desk_core::Result<Self> {
         let vault: Arc<dyn SecretStore> = Arc::new(KeyringStore::new(keyring_service.clone()));
-        let desk = Arc::new(Desk::open(&data_dir, vault.clone()).await?);
+        let redirect_uri = format!("{scheme}://callback");
+        let desk = Arc::new(Desk::open_with(&data_dir, vault.clone(), &redirect_uri).await?);
         Ok(Self {
             vault,
             projects: desk.projects.clone(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use vault::Secret;
-use wix_client::callback::{DEFAULT_DEADLINE, PendingFlows};
+use wix_client::callback::{DEFAULT_DEADLINE, PendingFlows, Rejection, SavedFlow};
 use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
 use wix_client::pkce::OAuthData;
 use wix_client::visitor::{Role, TokenSession, Tokens, VisitorAuth};
@@ -126,11 +126,22 @@ pub struct SignIn {
 }
 
 impl SignIn {
+    /// Logins left pending by a previous run (whose callback may be what started this one) are taken back from
+    /// the vault.
     pub fn new(vault: Arc<dyn vault::SecretStore>, redirect_uri: String) -> Self {
+        let flows = PendingFlows::new();
+        match vault.get(&vault::entry::pending_logins()) {
+            Ok(Some(saved)) => match serde_json::from_str::<Vec<SavedFlow>>(saved.expose()) {
+                Ok(saved) => flows.import(saved),
+                Err(e) => tracing::warn!("ignoring unreadable pending logins: {e}"),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::warn!("could not read pending logins from the keyring: {e}"),
+        }
         Self {
             vault,
             redirect_uri,
-            flows: PendingFlows::new(),
+            flows,
             flow_ids: Mutex::default(),
             sessions: Mutex::default(),
             verifications: Mutex::default(),
@@ -143,6 +154,26 @@ impl SignIn {
     pub fn with_deadline(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self
+    }
+
+    /// Keep the pending logins in the vault (they hold PKCE verifiers), so a cold start can finish one.
+    fn save_flows(&self) {
+        let saved = self.flows.export();
+        let entry = vault::entry::pending_logins();
+        let result = if saved.is_empty() {
+            self.vault.delete(&entry).map(|_| ())
+        } else {
+            match serde_json::to_string(&saved) {
+                Ok(json) => self.vault.set(&entry, &Secret::new(json)),
+                Err(e) => {
+                    tracing::warn!("could not encode pending logins: {e}");
+                    Ok(())
+                }
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!("could not keep pending logins in the keyring: {e}");
+        }
     }
 
     fn config(&self, target: &Target) -> ClientConfig {
@@ -226,6 +257,7 @@ impl SignIn {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(flow_id.clone(), state);
+        self.save_flows();
         Ok(BrowserLogin {
             flow_id,
             auth_url: url.to_string(),
@@ -240,7 +272,9 @@ impl SignIn {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(flow_id);
-        state.is_some_and(|s| self.flows.cancel(&s))
+        let cancelled = state.is_some_and(|s| self.flows.cancel(&s));
+        self.save_flows();
+        cancelled
     }
 
     /// A deep link arrived: accept it only for a pending login (state, once, deadline, redirect URI), then
@@ -257,7 +291,19 @@ impl SignIn {
             accepted: false,
             message,
         };
-        let (flow, code) = match self.flows.accept(url) {
+        let accepted = self.flows.accept(url);
+        if !matches!(
+            accepted,
+            Err(Rejection::UnknownState
+                | Rejection::Replayed
+                | Rejection::MissingState
+                | Rejection::TooLong
+                | Rejection::Malformed(_))
+        ) {
+            // The table changed (a flow ended, or expired): keep the vault in step.
+            self.save_flows();
+        }
+        let (flow, code) = match accepted {
             Ok(accepted) => accepted,
             Err(rejection) => return rejected(format!("Ignored a sign-in callback: {rejection}.")),
         };

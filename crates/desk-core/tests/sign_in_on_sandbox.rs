@@ -218,3 +218,50 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
     assert!(timeline.iter().any(|e| e.path == "/oauth2/token"));
     assert!(!format!("{timeline:?}").contains(header.expose()));
 }
+
+#[tokio::test]
+async fn a_login_started_before_a_restart_completes_on_the_cold_start() {
+    let vault = Arc::new(MemoryStore::default());
+    let (first, dir) = desk(vault.clone()).await;
+    let login = first
+        .sign_in
+        .start_browser_login(&target(&first))
+        .await
+        .unwrap();
+    let callback = play_browser(&first, &login.auth_url, "cold@example.com").await;
+    assert!(
+        vault
+            .get(&vault::entry::pending_logins())
+            .unwrap()
+            .is_some(),
+        "the pending login (and its verifier) is in the vault, not a file"
+    );
+    let files = walk(dir.path());
+    assert!(files.iter().all(|text| !text.contains(&login.flow_id)));
+
+    // The app quits; the browser's deep link starts it again with the URL. The sandbox keeps its state file.
+    let restarted = Desk::open(dir.path(), vault.clone()).await.unwrap();
+    drop(first);
+    let outcome = restarted.complete_sign_in(&callback).await;
+    assert!(outcome.accepted, "{}", outcome.message);
+    assert!(
+        vault
+            .get(&vault::entry::pending_logins())
+            .unwrap()
+            .is_none()
+    );
+    assert!(!restarted.complete_sign_in(&callback).await.accepted);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            out.push(text);
+        }
+    }
+    out
+}

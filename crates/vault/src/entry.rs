@@ -20,6 +20,11 @@ pub fn member_tokens(project_id: &str, client_id: &str) -> String {
 }
 
 /// The app secret of a Wix app profile (Wix app OAuth).
+/// Browser logins waiting for their callback (verifiers included), so a cold start by the deep link can finish one.
+pub fn pending_logins() -> String {
+    "pending-logins".to_owned()
+}
+
 pub fn wix_app_secret(profile_id: &str) -> String {
     format!("wix-app-secret/{profile_id}")
 }

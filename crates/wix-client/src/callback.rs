@@ -130,6 +130,20 @@ impl PendingFlow {
     }
 }
 
+/// A pending login as saved between runs. Holds the PKCE verifier: store it only in the vault.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct SavedFlow {
+    pub state: String,
+    pub project_id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_verifier: String,
+    /// Unix seconds.
+    pub deadline: i64,
+    /// Seconds the login was given.
+    pub lifetime: u64,
+}
+
 /// The logins waiting for a callback, by state. Safe to share between threads.
 #[derive(Debug, Default)]
 pub struct PendingFlows {
@@ -189,6 +203,54 @@ impl PendingFlows {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The waiting logins as plain data (verifiers included: keep it in the vault), deadlines as Unix seconds.
+    pub fn export(&self) -> Vec<SavedFlow> {
+        let now = Instant::now();
+        let wall = chrono::Utc::now().timestamp();
+        self.lock()
+            .pending
+            .iter()
+            .filter(|(_, f)| f.deadline > now)
+            .map(|(state, f)| SavedFlow {
+                state: state.clone(),
+                project_id: f.project_id.clone(),
+                client_id: f.client_id.clone(),
+                redirect_uri: f.oauth.redirect_uri.clone(),
+                code_verifier: f.oauth.code_verifier.secret().clone(),
+                deadline: wall + f.deadline.duration_since(now).as_secs() as i64,
+                lifetime: f.deadline.duration_since(f.started).as_secs(),
+            })
+            .collect()
+    }
+
+    /// Take back exported logins whose deadline has not passed.
+    pub fn import(&self, saved: Vec<SavedFlow>) {
+        let now = Instant::now();
+        let wall = chrono::Utc::now().timestamp();
+        let mut inner = self.lock();
+        for flow in saved {
+            let Ok(left) = u64::try_from(flow.deadline - wall) else {
+                continue;
+            };
+            let deadline = now + Duration::from_secs(left);
+            let started = deadline
+                .checked_sub(Duration::from_secs(flow.lifetime))
+                .unwrap_or(now);
+            let oauth =
+                OAuthData::restore(&flow.redirect_uri, flow.code_verifier, flow.state.clone());
+            inner.pending.insert(
+                flow.state,
+                PendingFlow {
+                    project_id: flow.project_id,
+                    client_id: flow.client_id,
+                    oauth,
+                    started,
+                    deadline,
+                },
+            );
+        }
     }
 
     /// Take the flow a callback URL completes, with its code; or say why not. A rejected callback changes
@@ -338,6 +400,30 @@ mod tests {
                 .unwrap_err(),
             Rejection::UnknownState
         );
+    }
+
+    #[test]
+    fn exported_flows_come_back_and_still_complete_once() {
+        let flows = PendingFlows::new();
+        let state = started(&flows, DEFAULT_DEADLINE);
+        let verifier = {
+            let inner = flows.lock();
+            inner.pending[&state].oauth.code_verifier.secret().clone()
+        };
+        let saved = flows.export();
+        let restarted = PendingFlows::new();
+        restarted.import(saved);
+        let (flow, _) = restarted
+            .accept(&format!("oauthdesk://callback?code=c&state={state}"))
+            .unwrap();
+        assert_eq!(flow.oauth.code_verifier.secret(), &verifier);
+        assert_eq!(flow.redirect_uri(), REDIRECT);
+        // Past deadlines are not imported.
+        let mut old = flows.export();
+        old[0].deadline = chrono::Utc::now().timestamp() - 1;
+        let later = PendingFlows::new();
+        later.import(old);
+        assert!(later.is_empty());
     }
 
     #[test]

@@ -28,6 +28,18 @@ impl OAuthData {
         }
     }
 
+    /// A login's data from its saved verifier and state (to finish it after a restart).
+    pub fn restore(redirect_uri: &str, code_verifier: String, state: String) -> Self {
+        let verifier = PkceCodeVerifier::new(code_verifier);
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&verifier);
+        Self {
+            code_verifier: verifier,
+            code_challenge: challenge.as_str().to_owned(),
+            state: CsrfToken::new(state),
+            redirect_uri: redirect_uri.to_owned(),
+        }
+    }
+
     /// The challenge method the login request names.
     pub fn code_challenge_method(&self) -> &'static str {
         "S256"

@@ -167,6 +167,144 @@ async copyToClipboard(text: string) : Promise<Result<null, AppError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Who is signed in with this project + OAuth app (from the keyring), without any request.
+ */
+async memberStatus(projectId: string, clientId: string) : Promise<Result<TokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("member_status", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Visitor tokens: reuse the stored ones (renewing them if needed) before minting a new visitor.
+ */
+async getVisitorTokens(projectId: string, clientId: string) : Promise<Result<TokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("get_visitor_tokens", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Start a Wix-managed login: PKCE + state recorded as pending, the login page opened in the system browser.
+ */
+async startBrowserLogin(projectId: string, clientId: string) : Promise<Result<BrowserLogin, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("start_browser_login", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stop waiting for a browser login; its callback, if it still comes, is ignored.
+ */
+async cancelBrowserLogin(flowId: string) : Promise<boolean> {
+    return await TAURI_INVOKE("cancel_browser_login", { flowId });
+},
+/**
+ * Custom login with email and password; the session token becomes member tokens with no browser.
+ */
+async memberLogin(projectId: string, clientId: string, credentials: Credentials) : Promise<Result<LoginOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("member_login", { projectId, clientId, credentials }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async memberRegister(projectId: string, clientId: string, credentials: Credentials) : Promise<Result<LoginOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("member_register", { projectId, clientId, credentials }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Send the code from the verification email.
+ */
+async memberVerify(projectId: string, clientId: string, code: string) : Promise<Result<LoginOutcome, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("member_verify", { projectId, clientId, code }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Ask Wix to email a password-reset link that returns to `return_url`.
+ */
+async sendPasswordReset(projectId: string, clientId: string, email: string, returnUrl: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("send_password_reset", { projectId, clientId, email, returnUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * External login: member ID + API key (typed for one use, or the project's from the keyring).
+ */
+async externalLogin(projectId: string, clientId: string, memberId: string, apiKey: string | null) : Promise<Result<TokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("external_login", { projectId, clientId, memberId, apiKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async renewTokens(projectId: string, clientId: string) : Promise<Result<TokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("renew_tokens", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Log out: the logout page opens in the system browser and the local tokens are forgotten.
+ */
+async logoutMember(projectId: string, clientId: string) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("logout_member", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forget the tokens (here and in the keyring) without logging out on Wix.
+ */
+async forgetTokens(projectId: string, clientId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("forget_tokens", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Copy the `authorization` header value (the access token, renewed if due) to the clipboard.
+ */
+async copyAuthHeader(projectId: string, clientId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_auth_header", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The last sign-in requests (method, path, status, time; no values), newest first.
+ */
+async signInTimeline() : Promise<TimelineEntry[]> {
+    return await TAURI_INVOKE("sign_in_timeline");
 }
 }
 
@@ -174,9 +312,11 @@ async copyToClipboard(text: string) : Promise<Result<null, AppError>> {
 
 
 export const events = __makeEvents__<{
-deepLinkReceived: DeepLinkReceived
+deepLinkReceived: DeepLinkReceived,
+signInFinished: SignInFinished
 }>({
-deepLinkReceived: "deep-link-received"
+deepLinkReceived: "deep-link-received",
+signInFinished: "sign-in-finished"
 })
 
 /** user-defined constants **/
@@ -215,6 +355,10 @@ export type AppError =
  */
 { code: "outcomeUnknown"; message: string } | 
 /**
+ * The system browser (for a login or logout page) could not be opened.
+ */
+{ code: "browser"; message: string } | 
+/**
  * The built-in sandbox (local Wix emulator) failed.
  */
 { code: "sandbox"; message: string } | 
@@ -234,7 +378,11 @@ callbackUri: string; dataDir: string; keyringService: string;
 /**
  * Which keyring backend this build uses.
  */
-keyringBackend: string }
+keyringBackend: string; 
+/**
+ * Where the built-in sandbox (local Wix emulator) listens: point a Headless front end at it to test offline.
+ */
+sandboxUrl: string }
 export type AppsPage = { apps: OAuthAppRow[]; offset: number; limit: number; 
 /**
  * How many apps match, when Wix says.
@@ -253,6 +401,22 @@ limit: number;
  */
 clientId: string | null }
 /**
+ * A browser login that was started: open `auth_url` in the system browser and wait for the deep link.
+ */
+export type BrowserLogin = { flowId: string; authUrl: string; redirectUri: string; deadlineSeconds: number }
+/**
+ * How a deep-link callback ended.
+ */
+export type CallbackOutcome = { 
+/**
+ * The flow it completed, when it matched one.
+ */
+flowId: string | null; projectId: string | null; clientId: string | null; accepted: boolean; message: string }
+/**
+ * One claim of a JWT access token, decoded but **not verified**.
+ */
+export type Claim = { name: string; value: string }
+/**
  * What "Test connection" found.
  */
 export type ConnectionCheck = { 
@@ -264,6 +428,7 @@ oauthApps: number | null; millis: number }
  * The result of a create: the one time the secret crosses to the UI.
  */
 export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage: SecretStorage }
+export type Credentials = { email: string; password: string }
 /**
  * Emitted to the UI whenever a deep link arrives.
  */
@@ -314,6 +479,26 @@ export type KeyringCheck = { backend: string;
  * Time for one store + read + delete of a probe secret.
  */
 millis: number }
+/**
+ * Where a custom login, registration or verification stands.
+ */
+export type LoginOutcome = 
+/**
+ * Member tokens are held and saved.
+ */
+{ kind: "signedIn"; status: TokenStatus } | 
+/**
+ * A code was emailed: send it with "verify".
+ */
+{ kind: "verifyEmail" } | 
+/**
+ * The site owner must approve the member first.
+ */
+{ kind: "ownerApproval" } | 
+/**
+ * Refused; `code` is the SDK's `errorCode` (e.g. `invalidPassword`).
+ */
+{ kind: "failed"; code: string | null; message: string }
 /**
  * What the user types to connect a Wix project.
  */
@@ -391,12 +576,36 @@ export type SecretStorage =
  * Wix did not return a secret (newer API versions show it only in the dashboard).
  */
 { kind: "notReturned" }
+/**
+ * Emitted when a deep-link callback was accepted (and exchanged) or ignored.
+ */
+export type SignInFinished = CallbackOutcome
+/**
+ * Who the held tokens stand for.
+ */
+export type SignedInAs = "nobody" | "visitor" | "member"
 export type SortField = 
 /**
  * Wix's default order (ID, descending).
  */
 "default" | "name" | "createdDate"
 export type SortOrder = "asc" | "desc"
+/**
+ * One request of the sign-in timeline (values redacted: method, path, status, time only).
+ */
+export type TimelineEntry = { at: string; method: string; path: string; status: number | null; millis: number }
+/**
+ * What the tokens panel shows. Never a token value.
+ */
+export type TokenStatus = { signedInAs: SignedInAs; 
+/**
+ * RFC 3339.
+ */
+expiresAt: string | null; 
+/**
+ * Claims decoded from the access token if it is a JWT (not verified).
+ */
+claims: Claim[] }
 
 /** tauri-specta globals **/
 

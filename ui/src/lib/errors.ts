@@ -9,6 +9,7 @@ const titles: Record<AppError["code"], string> = {
   wix: "Wix refused",
   network: "Could not reach Wix",
   outcomeUnknown: "Result unknown",
+  browser: "Could not open the browser",
   sandbox: "Sandbox problem",
   internal: "Something went wrong",
 };

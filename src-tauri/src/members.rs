@@ -1,0 +1,289 @@
+//! Member sign-in commands (the workbench). The logic is in `desk_core::sign_in`; tokens never cross to the UI
+//! except as an auth header copied to the clipboard on an explicit click.
+//!
+//! Login pages open in the **system browser** (RFC 8252), never in this webview, through a [`UrlOpener`]: the
+//! opener plugin normally, or — where no desktop browser exists (CI) — a recorder that appends each URL to the file
+//! named by `OAUTHDESK_BROWSER_RECORD`, for a test to play the browser and return through the deep link.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use desk_core::sign_in::{BrowserLogin, CallbackOutcome, LoginOutcome, TimelineEntry, TokenStatus};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_opener::OpenerExt;
+use vault::Secret;
+
+use crate::error::{AppError, Result};
+use crate::state::AppState;
+
+/// Names a file to which URLs are appended instead of opening a browser (tests, CI).
+pub const ENV_BROWSER_RECORD: &str = "OAUTHDESK_BROWSER_RECORD";
+
+/// Opens sign-in and sign-out pages outside the app.
+pub trait UrlOpener: Send + Sync {
+    fn open(&self, url: &str) -> std::result::Result<(), String>;
+}
+
+/// The user's default browser, through the opener plugin.
+pub struct SystemBrowser(pub AppHandle);
+
+impl UrlOpener for SystemBrowser {
+    fn open(&self, url: &str) -> std::result::Result<(), String> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Appends each URL as a line to a file, for a test that plays the browser.
+pub struct RecordingBrowser(pub PathBuf);
+
+impl UrlOpener for RecordingBrowser {
+    fn open(&self, url: &str) -> std::result::Result<(), String> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.0)
+            .map_err(|e| e.to_string())?;
+        writeln!(file, "{url}").map_err(|e| e.to_string())
+    }
+}
+
+/// The opener the app uses: the recorder when `OAUTHDESK_BROWSER_RECORD` is set, else the system browser.
+pub fn opener(app: &AppHandle) -> Box<dyn UrlOpener> {
+    match std::env::var_os(ENV_BROWSER_RECORD).filter(|v| !v.is_empty()) {
+        Some(path) => Box::new(RecordingBrowser(PathBuf::from(path))),
+        None => Box::new(SystemBrowser(app.clone())),
+    }
+}
+
+/// Emitted when a deep-link callback was accepted (and exchanged) or ignored.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SignInFinished(pub CallbackOutcome);
+
+fn target(
+    state: &AppState,
+    project_id: &str,
+    client_id: &str,
+) -> Result<desk_core::sign_in::Target> {
+    Ok(state.desk.sign_in_target(project_id, client_id)?)
+}
+
+/// Who is signed in with this project + OAuth app (from the keyring), without any request.
+#[tauri::command]
+#[specta::specta]
+pub async fn member_status(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<TokenStatus> {
+    let t = target(&state, &project_id, &client_id)?;
+    Ok(state.desk.sign_in.status(&t).await?)
+}
+
+/// Visitor tokens: reuse the stored ones (renewing them if needed) before minting a new visitor.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_visitor_tokens(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<TokenStatus> {
+    let t = target(&state, &project_id, &client_id)?;
+    Ok(state.desk.sign_in.visitor(&t).await?)
+}
+
+/// Start a Wix-managed login: PKCE + state recorded as pending, the login page opened in the system browser.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_browser_login(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<BrowserLogin> {
+    let t = target(&state, &project_id, &client_id)?;
+    let login = state.desk.sign_in.start_browser_login(&t).await?;
+    if let Err(e) = opener(&app).open(&login.auth_url) {
+        state.desk.sign_in.cancel_browser_login(&login.flow_id);
+        return Err(AppError::Browser {
+            message: format!(
+                "could not open the system browser ({e}); set a default browser and try again"
+            ),
+        });
+    }
+    Ok(login)
+}
+
+/// Stop waiting for a browser login; its callback, if it still comes, is ignored.
+#[tauri::command]
+#[specta::specta]
+pub fn cancel_browser_login(state: State<'_, AppState>, flow_id: String) -> bool {
+    state.desk.sign_in.cancel_browser_login(&flow_id)
+}
+
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// Custom login with email and password; the session token becomes member tokens with no browser.
+#[tauri::command]
+#[specta::specta]
+pub async fn member_login(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    credentials: Credentials,
+) -> Result<LoginOutcome> {
+    let t = target(&state, &project_id, &client_id)?;
+    let password = Secret::new(credentials.password);
+    Ok(state
+        .desk
+        .sign_in
+        .login(&t, &credentials.email, &password)
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn member_register(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    credentials: Credentials,
+) -> Result<LoginOutcome> {
+    let t = target(&state, &project_id, &client_id)?;
+    let password = Secret::new(credentials.password);
+    Ok(state
+        .desk
+        .sign_in
+        .register(&t, &credentials.email, &password)
+        .await?)
+}
+
+/// Send the code from the verification email.
+#[tauri::command]
+#[specta::specta]
+pub async fn member_verify(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    code: String,
+) -> Result<LoginOutcome> {
+    let t = target(&state, &project_id, &client_id)?;
+    Ok(state.desk.sign_in.verify(&t, &code).await?)
+}
+
+/// Ask Wix to email a password-reset link that returns to `return_url`.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_password_reset(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    email: String,
+    return_url: String,
+) -> Result<()> {
+    let t = target(&state, &project_id, &client_id)?;
+    if url::Url::parse(return_url.trim()).is_err() {
+        return Err(AppError::invalid_input(
+            "returnUrl",
+            "Enter the absolute URL the reset link should return to, like https://shop.example.com/login.",
+        ));
+    }
+    Ok(state
+        .desk
+        .sign_in
+        .send_password_reset(&t, &email, return_url.trim())
+        .await?)
+}
+
+/// External login: member ID + API key (typed for one use, or the project's from the keyring).
+#[tauri::command]
+#[specta::specta]
+pub async fn external_login(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    member_id: String,
+    api_key: Option<String>,
+) -> Result<TokenStatus> {
+    let t = target(&state, &project_id, &client_id)?;
+    let key = state.desk.api_key_for(&project_id, api_key).await?;
+    Ok(state
+        .desk
+        .sign_in
+        .external_login(&t, &member_id, &key)
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn renew_tokens(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<TokenStatus> {
+    let t = target(&state, &project_id, &client_id)?;
+    Ok(state.desk.sign_in.renew(&t).await?)
+}
+
+/// Log out: the logout page opens in the system browser and the local tokens are forgotten.
+#[tauri::command]
+#[specta::specta]
+pub async fn logout_member(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<bool> {
+    let t = target(&state, &project_id, &client_id)?;
+    let url = state.desk.sign_in.logout(&t).await?;
+    if let Some(url) = &url
+        && let Err(e) = opener(&app).open(url.as_str())
+    {
+        log::warn!("could not open the logout page: {e}");
+    }
+    Ok(url.is_some())
+}
+
+/// Forget the tokens (here and in the keyring) without logging out on Wix.
+#[tauri::command]
+#[specta::specta]
+pub async fn forget_tokens(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<()> {
+    let t = target(&state, &project_id, &client_id)?;
+    Ok(state.desk.sign_in.forget(&t).await?)
+}
+
+/// Copy the `authorization` header value (the access token, renewed if due) to the clipboard.
+#[tauri::command]
+#[specta::specta]
+pub async fn copy_auth_header(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<()> {
+    let t = target(&state, &project_id, &client_id)?;
+    let header = state.desk.sign_in.auth_header(&t).await?;
+    app.clipboard()
+        .write_text(header.expose().to_owned())
+        .map_err(|e| AppError::internal(format!("could not use the clipboard: {e}")))
+}
+
+/// The last sign-in requests (method, path, status, time; no values), newest first.
+#[tauri::command]
+#[specta::specta]
+pub fn sign_in_timeline(state: State<'_, AppState>) -> Vec<TimelineEntry> {
+    state.desk.sign_in.timeline()
+}
