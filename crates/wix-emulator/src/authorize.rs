@@ -31,7 +31,7 @@ use crate::json_body::JsonBody;
 use crate::members::{self, Refusal, Step, caller_client};
 use crate::page::{self, escape};
 use crate::settings::VALID_CAPTCHA_TOKEN;
-use crate::state::{State, random_token};
+use crate::state::{State, random_token, token_key};
 use crate::tokens::AuthCode;
 
 /// Authorization codes live 10 minutes, as Wix documents.
@@ -182,7 +182,7 @@ fn issue_code(state: &State, target: &Target, params: &AuthParams, member_id: &s
         code_challenge: params.code_challenge.clone().unwrap_or_default(),
         expires_at: state.now().timestamp() + CODE_SECONDS,
     };
-    state.write(|data| data.codes.insert(code.clone(), stored));
+    state.write(|data| data.codes.insert(token_key(&code), stored));
     code
 }
 
@@ -190,7 +190,7 @@ fn issue_code(state: &State, target: &Target, params: &AuthParams, member_id: &s
 fn redeem_session(state: &State, session_token: &str) -> Option<String> {
     let now = state.now().timestamp();
     state.write(|data| {
-        let session = data.sessions.remove(session_token)?;
+        let session = data.sessions.remove(&token_key(session_token))?;
         (session.expires_at > now && data.members.contains_key(&session.member_id))
             .then_some(session.member_id)
     })

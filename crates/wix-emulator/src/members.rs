@@ -28,7 +28,7 @@ use crate::error::ApiError;
 use crate::json_body::JsonBody;
 use crate::page;
 use crate::settings::VALID_CAPTCHA_TOKEN;
-use crate::state::{State, random_token};
+use crate::state::{State, random_token, token_key};
 
 /// The application error codes the SDK maps to its `errorCode`s.
 pub mod codes {
@@ -280,7 +280,7 @@ fn next_step(state: &State, member: &Member) -> Step {
     let session_token = format!("EMU.session.{}", random_token(40));
     state.write(|data| {
         data.sessions.insert(
-            session_token.clone(),
+            token_key(&session_token),
             MemberSession {
                 member_id: member.id.clone(),
                 expires_at: state.now().timestamp() + SESSION_SECONDS,
@@ -381,7 +381,7 @@ pub fn caller_client(state: &State, headers: &HeaderMap) -> Result<String, ApiEr
             )
         })?;
     let data = state.read();
-    match data.access_tokens.get(token) {
+    match data.access_tokens.get(&token_key(token)) {
         Some(grant)
             if grant.expires_at.is_none_or(|t| t > state.now().timestamp())
                 && data.apps.contains_key(&grant.client_id) =>

@@ -46,7 +46,7 @@ pub struct StoredApp {
 pub struct Data {
     #[serde(default)]
     pub apps: HashMap<String, StoredApp>,
-    /// Issued access tokens.
+    /// Issued access tokens, by [`token_key`] (as every token-like map below).
     #[serde(default)]
     pub access_tokens: HashMap<String, Grant>,
     /// Issued refresh tokens.
@@ -204,6 +204,14 @@ fn save(path: &Path, data: &Data) -> std::io::Result<()> {
         serde_json::to_vec(data).map_err(std::io::Error::other)?,
     )?;
     std::fs::rename(tmp, path)
+}
+
+/// How tokens, codes and session tokens are stored: their SHA-256 (base64url), never the value, so the state
+/// file holds nothing a client could present.
+pub fn token_key(token: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
 /// A new random string of `len` URL-safe characters.

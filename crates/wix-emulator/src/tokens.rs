@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::json_body::JsonBody;
-use crate::state::{State, random_token};
+use crate::state::{State, random_token, token_key};
 
 /// Visitor (and, in the emulator, member) access tokens: 4 hours.
 pub const VISITOR_TOKEN_SECONDS: i64 = 4 * 60 * 60;
@@ -94,7 +94,11 @@ pub async fn token(
         "refresh_token" => {
             let refresh = field("refreshToken", "refresh_token")
                 .ok_or_else(|| ApiError::invalid("refreshToken", "is required"))?;
-            let grant = state.read().refresh_tokens.get(&refresh).cloned();
+            let grant = state
+                .read()
+                .refresh_tokens
+                .get(&token_key(&refresh))
+                .cloned();
             match grant {
                 Some(grant) if grant.client_id == client_id => Ok(Json(issue(
                     &state,
@@ -119,8 +123,9 @@ pub async fn token(
             let now = state.now().timestamp();
             // Any attempt spends the code, right or wrong: a code is good for one try only.
             let stored = state.write(|data| {
-                let stored = data.codes.get(&code)?;
-                (stored.client_id == client_id).then(|| data.codes.remove(&code))?
+                let key = token_key(&code);
+                let stored = data.codes.get(&key)?;
+                (stored.client_id == client_id).then(|| data.codes.remove(&key))?
             });
             let stored = stored.ok_or_else(|| {
                 invalid_grant(
@@ -237,8 +242,8 @@ fn issue(
     };
     state.write(|data| {
         data.access_tokens
-            .insert(access.clone(), grant(Some(expires_at)));
-        data.refresh_tokens.insert(refresh.clone(), grant(None));
+            .insert(token_key(&access), grant(Some(expires_at)));
+        data.refresh_tokens.insert(token_key(&refresh), grant(None));
     });
     json!({
         "access_token": access,

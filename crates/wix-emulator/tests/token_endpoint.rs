@@ -161,10 +161,6 @@ async fn missing_fields_and_unknown_grants_are_named() {
         (json!({"clientId": SEEDED_APP_IDS[0]}), "grantType"),
         (json!({"grantType": "anonymous"}), "clientId"),
         (
-            json!({"clientId": SEEDED_APP_IDS[0], "grantType": "password"}),
-            "grantType",
-        ),
-        (
             json!({"clientId": SEEDED_APP_IDS[0], "grantType": "refresh_token"}),
             "refreshToken",
         ),
@@ -176,4 +172,17 @@ async fn missing_fields_and_unknown_grants_are_named() {
             "{response}"
         );
     }
+    // An unknown grant is named the OAuth way (RFC 6749 §5.2).
+    let (status, response) = post(
+        base,
+        "oauth2/token",
+        json!({"clientId": SEEDED_APP_IDS[0], "grantType": "password"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        response["details"]["applicationError"]["code"],
+        "unsupported_grant_type"
+    );
 }
