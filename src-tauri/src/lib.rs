@@ -129,6 +129,12 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .clear_targets()
         .targets([Target::new(TargetKind::Stdout), Target::new(file)])
         .level(log::LevelFilter::Info)
+        // D-Bus traffic (every single-instance hand-over) would flood the file at info level.
+        .level_for("zbus", log::LevelFilter::Warn)
+        .level_for("tracing", log::LevelFilter::Warn)
+        // Keep history across rotations instead of deleting the only file at 40 KB (the plugin's default).
+        .max_file_size(2 * 1024 * 1024)
+        .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(3))
         .build()
 }
 

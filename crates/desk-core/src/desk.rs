@@ -47,6 +47,9 @@ pub struct Desk {
     wix_base: url::Url,
 }
 
+/// Overrides how long a browser login waits for its callback (seconds; default 300). Tests use it to expire one.
+pub const ENV_LOGIN_DEADLINE: &str = "OAUTHDESK_LOGIN_DEADLINE_SECONDS";
+
 /// Where member sign-in returns by default: the app's deep link.
 pub const DEFAULT_REDIRECT_URI: &str = "oauthdesk://callback";
 
@@ -68,9 +71,15 @@ impl Desk {
             .ok()
             .and_then(|v| url::Url::parse(&v).ok())
             .unwrap_or_else(|| ClientConfig::default().base_url);
+        let deadline = std::env::var(ENV_LOGIN_DEADLINE)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(wix_client::callback::DEFAULT_DEADLINE);
         Ok(Self {
             projects,
-            sign_in: SignIn::new(vault.clone(), redirect_uri.to_owned()),
+            sign_in: SignIn::new(vault.clone(), redirect_uri.to_owned()).with_deadline(deadline),
             vault,
             sandbox,
             wix_base,

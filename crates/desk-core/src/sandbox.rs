@@ -1,5 +1,9 @@
-//! The built-in sandbox project: the local Wix emulator, started in-process on a free loopback port, with its
-//! state kept in the app's data directory so it survives restarts.
+//! The built-in sandbox project: the local Wix emulator, started in-process on a loopback port, with its state
+//! kept in the app's data directory so it survives restarts.
+//!
+//! The port is kept too (`sandbox/port`): the sandbox comes back at the same URL after a restart when the port is
+//! still free, so a Headless front end pointed at it keeps working, and so does a login page a browser opened
+//! before the restart. If the port is taken, any free port is used (and remembered).
 
 use std::path::Path;
 
@@ -14,13 +18,38 @@ pub struct Sandbox {
 impl Sandbox {
     /// Start the emulator with its state in `<data_dir>/sandbox/state.json` (seeded on first start).
     pub async fn start(data_dir: &Path) -> Result<Self> {
+        let dir = data_dir.join("sandbox");
+        let port_file = dir.join("port");
         let config = EmulatorConfig {
-            data_path: Some(data_dir.join("sandbox").join("state.json")),
+            data_path: Some(dir.join("state.json")),
             ..EmulatorConfig::default()
         };
-        let emulator = wix_emulator::start(config)
-            .await
-            .map_err(|e| CoreError::Sandbox(e.to_string()))?;
+        let remembered = std::fs::read_to_string(&port_file)
+            .ok()
+            .and_then(|p| p.trim().parse::<u16>().ok())
+            .filter(|p| *p != 0);
+        let emulator = match remembered {
+            Some(port) => {
+                let mut on_port = config.clone();
+                on_port.bind.set_port(port);
+                match wix_emulator::start(on_port).await {
+                    Ok(emulator) => Ok(emulator),
+                    Err(e) => {
+                        tracing::info!("sandbox port {port} is not free ({e}); using another");
+                        wix_emulator::start(config).await
+                    }
+                }
+            }
+            None => wix_emulator::start(config).await,
+        }
+        .map_err(|e| CoreError::Sandbox(e.to_string()))?;
+        if let Some(port) = emulator.base_url().port()
+            && Some(port) != remembered
+            && let Err(e) = std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::write(&port_file, port.to_string()))
+        {
+            tracing::warn!("could not remember the sandbox port: {e}");
+        }
         tracing::info!("sandbox emulator listening at {}", emulator.base_url());
         Ok(Self { emulator })
     }

@@ -305,7 +305,25 @@ impl SignIn {
         }
         let (flow, code) = match accepted {
             Ok(accepted) => accepted,
-            Err(rejection) => return rejected(format!("Ignored a sign-in callback: {rejection}.")),
+            Err(rejection) => {
+                // A refusal or an expiry ends its flow: tell the UI which one stopped waiting.
+                let mut outcome = rejected(format!("Ignored a sign-in callback: {rejection}."));
+                if matches!(rejection, Rejection::Refused { .. } | Rejection::Expired(_)) {
+                    let mut ids = self.flow_ids.lock().unwrap_or_else(|e| e.into_inner());
+                    let ended: Vec<String> = ids
+                        .iter()
+                        .filter(|(_, state)| !self.flows.is_pending(state))
+                        .map(|(id, _)| id.clone())
+                        .collect();
+                    for id in &ended {
+                        ids.remove(id);
+                    }
+                    if let [id] = ended.as_slice() {
+                        outcome.flow_id = Some(id.clone());
+                    }
+                }
+                return outcome;
+            }
         };
         let state = flow.oauth.state.secret().clone();
         let flow_id = {

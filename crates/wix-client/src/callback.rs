@@ -196,6 +196,11 @@ impl PendingFlows {
         self.lock().pending.remove(state).is_some()
     }
 
+    /// Whether the login with this state is still waiting.
+    pub fn is_pending(&self, state: &str) -> bool {
+        self.lock().pending.contains_key(state)
+    }
+
     /// How many logins are waiting (expired ones included until touched).
     pub fn len(&self) -> usize {
         self.lock().pending.len()

@@ -145,6 +145,23 @@ impl App {
     ) -> Self {
         let profile = Profile::new(name);
         prepare(&profile.data_dir);
+        Self::launch_profile(profile, args, env).await
+    }
+
+    /// Quit, then start the app again on the same files and keyring (a restart), with `args` (e.g. a deep link:
+    /// a cold start).
+    pub async fn restart(self, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let App {
+            client,
+            profile,
+            _driver,
+        } = self;
+        let _ = client.close().await;
+        drop(_driver);
+        Self::launch_profile(profile, args, env).await
+    }
+
+    async fn launch_profile(profile: Profile, args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(profile.data_dir.join("tauri-driver.log")).unwrap();

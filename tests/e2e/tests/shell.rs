@@ -3,7 +3,7 @@
 use oauth_desk_e2e::{App, read_logs};
 
 #[tokio::test]
-async fn the_window_opens_on_the_shell_with_five_sections_and_empty_states() {
+async fn the_window_opens_on_the_shell_with_five_sections() {
     let app = App::launch("shell").await;
     assert_eq!(app.client.title().await.unwrap(), "OAuth Desk");
     let nav = app.texts("nav.sidebar li button").await;
@@ -22,7 +22,7 @@ async fn the_window_opens_on_the_shell_with_five_sections_and_empty_states() {
 
     app.click("[data-testid=nav-members]").await;
     app.wait_for_text("main h1", "Members").await;
-    app.wait_for_text("[data-testid=empty-state]", "oauthdesk://callback")
+    app.wait_for_text("[data-testid=member-callback-uri]", "oauthdesk://callback")
         .await;
     app.click("[data-testid=nav-projects]").await;
     app.wait_for_text("main h1", "Projects").await;
