@@ -9,6 +9,7 @@
 //!   session token to tokens without a browser, password reset, external login, logout URL.
 //! - [`callback`]: callback-URL parsing and the table of browser logins waiting for one (state, once, deadline,
 //!   redirect URI).
+//! - [`wix_apps`]: Wix app OAuth — basic (client credentials) and advanced (install handshake, refresh tokens).
 //! - [`visitor`]: visitor tokens (`OAuthStrategy`), and a token session with proactive, single-flight renewal.
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
@@ -30,6 +31,7 @@ pub mod members;
 pub mod oauth_apps;
 pub mod pkce;
 pub mod visitor;
+pub mod wix_apps;
 
 pub use error::{Error, FieldError, WixError};
 pub use http::{AdminAuth, ClientConfig, RequestObserver, RequestRecord};

@@ -37,6 +37,9 @@
 //! - `POST /_api/iam/authentication/v2/register|login`, `POST /_api/iam/verification/v1/auth/verify`,
 //!   `POST /_api/iam/recovery/v1/send-email` — members (`@wix/identity`); see [`members`].
 //!
+//! - Wix app OAuth: `client_credentials` on `/oauth2/token` (basic), and `POST /oauth/access`, `GET|POST
+//!   /installer/install`, `GET /installer/close-window`, `POST /apps/v1/bi-event` (advanced); see [`wix_apps`].
+//!
 //! Admin calls need `authorization: <API key>` and `wix-site-id` or `wix-account-id` ([`AdminCredentials`]).
 //! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
 //! `403 PERMISSION_DENIED`. Every response carries an `x-wix-request-id` header.
@@ -52,6 +55,8 @@
 //! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed";
 //!   `GET|POST /_emulator/v1/reset-password/{token}` is the page a reset link opens.
 //! - `GET|POST|DELETE /_emulator/v1/faults` — fault injection per route for the next N requests ([`faults`]).
+//! - `GET|POST /_emulator/v1/wix-apps`, `PATCH /_emulator/v1/wix-apps/{appId}`, `GET .../{appId}/add` (the "Add
+//!   app" button), `POST /_emulator/v1/instances/{id}/revoke`.
 //! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock (expire codes and tokens).
 //!
 //! # Deliberate deviations
@@ -75,6 +80,7 @@ mod page;
 pub mod settings;
 mod state;
 pub mod tokens;
+pub mod wix_apps;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -232,6 +238,10 @@ fn router(state: Arc<State>, seed: bool) -> Router {
                 "/faults",
                 get(faults::list).post(faults::arm).delete(faults::clear),
             )
+            .route("/wix-apps", get(wix_apps::list).post(wix_apps::create))
+            .route("/wix-apps/{app_id}", axum::routing::patch(wix_apps::update))
+            .route("/wix-apps/{app_id}/add", get(wix_apps::add))
+            .route("/instances/{instance_id}/revoke", post(wix_apps::revoke))
             .route(
                 "/clock",
                 post(
@@ -264,6 +274,13 @@ fn router(state: Arc<State>, seed: bool) -> Router {
             get(authorize::authorize).post(authorize::submit),
         )
         .route("/oauth2/logout", get(authorize::logout))
+        .route("/oauth/access", post(wix_apps::access))
+        .route(
+            "/installer/install",
+            get(wix_apps::installer).post(wix_apps::consent),
+        )
+        .route("/installer/close-window", get(wix_apps::close_window))
+        .route("/apps/v1/bi-event", post(wix_apps::bi_event))
         .route(
             "/_api/redirects-api/v1/redirect-session",
             post(authorize::create_redirect_session),

@@ -13,6 +13,7 @@ use crate::members::{Email, Member, MemberSession, PasswordReset, Verification};
 use crate::oauth_apps::{DomainMapping, OAuthApp};
 use crate::settings::Settings;
 use crate::tokens::{AuthCode, Grant};
+use crate::wix_apps::{InstallStep, Instance, WixApp};
 
 /// Who may call the admin APIs (the OAuth Apps API), as Wix's `ApiKeyStrategy` sends it: the API key in
 /// `authorization` and the site or account in `wix-site-id` / `wix-account-id`.
@@ -72,6 +73,18 @@ pub struct Data {
     pub outbox: Vec<Email>,
     #[serde(default)]
     pub settings: Settings,
+    /// Wix apps (for Wix app OAuth), by app ID.
+    #[serde(default)]
+    pub wix_apps: HashMap<String, WixApp>,
+    /// Installations of Wix apps on the site, by instance ID.
+    #[serde(default)]
+    pub instances: HashMap<String, Instance>,
+    /// Install tokens sent to App URLs, by token key.
+    #[serde(default)]
+    pub install_tokens: HashMap<String, InstallStep>,
+    /// Advanced OAuth codes, by code key.
+    #[serde(default)]
+    pub install_codes: HashMap<String, InstallStep>,
 }
 
 pub struct State {
@@ -279,8 +292,10 @@ fn seed_data() -> Data {
         ),
         app(3, "Internal tools", "OTHER", "OTHER_TECHNOLOGY", &[], 20),
     ];
-    Data {
+    let mut data = Data {
         apps: apps.into_iter().map(|a| (a.app.id.clone(), a)).collect(),
         ..Data::default()
-    }
+    };
+    crate::wix_apps::seed(&mut data);
+    data
 }

@@ -72,6 +72,9 @@ pub async fn token(
     };
     let grant_type = field("grantType", "grant_type")
         .ok_or_else(|| ApiError::invalid("grantType", "is required"))?;
+    if grant_type == "client_credentials" {
+        return crate::wix_apps::client_credentials(&state, &body).map(Json);
+    }
     if grant_type == "authorized_client" {
         let member_id = field("memberId", "member_id")
             .ok_or_else(|| ApiError::invalid("member_id", "is required"))?;
