@@ -17,6 +17,7 @@ use crate::oauth_apps::{
 use crate::projects::{NewProject, Project, ProjectTarget, Projects};
 use crate::sandbox::Sandbox;
 use crate::sign_in::{SignIn, Target as SignInTarget};
+use crate::wix_apps::{Bases, WixApps};
 
 /// Where real Wix projects are called. Tests point it at an emulator.
 pub const ENV_WIX_API_BASE: &str = "OAUTHDESK_WIX_API_BASE";
@@ -44,8 +45,13 @@ pub struct Desk {
     pub sandbox: Sandbox,
     /// Member sign-in: pending browser logins, token sessions, the request timeline.
     pub sign_in: SignIn,
+    /// Wix app OAuth profiles and their loopback App URL / Redirect URL servers.
+    pub wix_apps: Arc<WixApps>,
     wix_base: url::Url,
 }
+
+/// Where Wix's installer pages are for real Wix apps (default `https://www.wix.com/`).
+pub const ENV_WIX_INSTALLER_BASE: &str = "OAUTHDESK_WIX_INSTALLER_BASE";
 
 /// Overrides how long a browser login waits for its callback (seconds; default 300). Tests use it to expire one.
 pub const ENV_LOGIN_DEADLINE: &str = "OAUTHDESK_LOGIN_DEADLINE_SECONDS";
@@ -77,8 +83,22 @@ impl Desk {
             .filter(|s| *s > 0)
             .map(std::time::Duration::from_secs)
             .unwrap_or(wix_client::callback::DEFAULT_DEADLINE);
+        let sandbox_bases = Bases {
+            api: sandbox.base_url().clone(),
+            installer: sandbox.base_url().clone(),
+        };
+        let wix_bases = Bases {
+            api: wix_base.clone(),
+            installer: std::env::var(ENV_WIX_INSTALLER_BASE)
+                .ok()
+                .and_then(|v| url::Url::parse(&v).ok())
+                .unwrap_or_else(|| url::Url::parse("https://www.wix.com/").expect("a URL")),
+        };
+        let wix_apps = WixApps::open(data_dir, vault.clone(), sandbox_bases, wix_bases)?;
+        wix_apps.serve_all().await;
         Ok(Self {
             projects,
+            wix_apps,
             sign_in: SignIn::new(vault.clone(), redirect_uri.to_owned()).with_deadline(deadline),
             vault,
             sandbox,

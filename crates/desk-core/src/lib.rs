@@ -5,6 +5,7 @@
 //! - [`sandbox`]: the local Wix emulator the app starts in-process as its sandbox project.
 //! - [`sign_in`]: the member sign-in workbench (visitor, browser login via deep link, custom and external login,
 //!   renewal, logout) with tokens kept in the vault.
+//! - [`wix_apps`]: the Wix app OAuth workbench (basic tokens; the advanced install handshake served on loopback).
 //!
 //! The Tauri shell (`src-tauri`) turns each public async method here into a typed command; tests drive the same
 //! methods against the real emulator and a real or in-memory vault.
@@ -14,6 +15,7 @@ pub mod error;
 pub mod projects;
 pub mod sandbox;
 pub mod sign_in;
+pub mod wix_apps;
 
 pub use desk::Desk;
 pub use error::{CoreError, Result};

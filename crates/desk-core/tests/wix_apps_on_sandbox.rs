@@ -1,0 +1,223 @@
+//! The Wix app OAuth workbench on the sandbox: a full advanced install through the loopback App URL and Redirect
+//! URL (the browser played by an HTTP client), refresh, the BI event, a forged state, basic tokens, and a restart.
+
+use std::sync::Arc;
+
+use desk_core::Desk;
+use desk_core::wix_apps::{NewWixAppProfile, Strategy};
+use vault::{MemoryStore, SecretStore};
+use wix_emulator::wix_apps::{SEEDED_INSTANCE_ID, SEEDED_WIX_APP_ID, SEEDED_WIX_APP_SECRET};
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Follow redirects one by one from `url`, submitting the installer's consent form; return every URL visited.
+async fn play_install(url: &str) -> Vec<url::Url> {
+    let http = browser();
+    let mut visited = Vec::new();
+    let mut next = url::Url::parse(url).unwrap();
+    for _ in 0..10 {
+        visited.push(next.clone());
+        let response = if next.path() == "/installer/install" {
+            let form: Vec<(String, String)> = next
+                .query_pairs()
+                .into_owned()
+                .chain([("decision".to_owned(), "agree".to_owned())])
+                .collect();
+            http.post(next.join("/installer/install").unwrap())
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        } else {
+            http.get(next.clone()).send().await.unwrap()
+        };
+        if !response.status().is_redirection() {
+            assert!(
+                response.status().is_success(),
+                "{next}: {}",
+                response.status()
+            );
+            return visited;
+        }
+        next = next
+            .join(response.headers()["location"].to_str().unwrap())
+            .unwrap();
+    }
+    panic!("too many redirects: {visited:?}");
+}
+
+fn new_profile(strategy: Strategy) -> NewWixAppProfile {
+    NewWixAppProfile {
+        name: "Demo app".into(),
+        app_id: SEEDED_WIX_APP_ID.into(),
+        app_secret: SEEDED_WIX_APP_SECRET.into(),
+        strategy,
+        sandbox: true,
+        port: None,
+    }
+}
+
+#[tokio::test]
+async fn an_advanced_install_on_loopback_keeps_the_refresh_token_and_survives_a_restart() {
+    let vault = Arc::new(MemoryStore::default());
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path(), vault.clone()).await.unwrap();
+    let view = desk
+        .wix_apps
+        .add(new_profile(Strategy::Advanced))
+        .await
+        .unwrap();
+    let id = view.profile.id.clone();
+    assert!(view.listening);
+    let app_url = view.app_url.clone().unwrap();
+    assert!(app_url.starts_with("http://127.0.0.1:"));
+    let mut events = desk.wix_apps.subscribe();
+
+    let start = desk.wix_apps.sandbox_install_url(&id).unwrap();
+    let visited = play_install(&start).await;
+    assert!(visited.iter().any(|u| u.as_str().starts_with(&app_url)));
+    assert_eq!(visited.last().unwrap().path(), "/installer/close-window");
+    let outcome = events.recv().await.unwrap();
+    assert!(outcome.ok, "{}", outcome.message);
+    let instance = outcome.instance_id.unwrap();
+    let listed = desk.wix_apps.list();
+    let known = &listed[0].profile.instances;
+    assert_eq!(known.len(), 1);
+    assert!(known[0].has_refresh_token);
+    let refresh_before = vault
+        .get(&vault::entry::wix_app_refresh_token(&id, &instance))
+        .unwrap()
+        .unwrap();
+
+    let token = desk.wix_apps.refresh(&id, &instance).await.unwrap();
+    assert_eq!(token.strategy, Strategy::Advanced);
+    let refresh_after = vault
+        .get(&vault::entry::wix_app_refresh_token(&id, &instance))
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        refresh_before, refresh_after,
+        "the rotated refresh token replaced the old one"
+    );
+    desk.wix_apps
+        .finish_configuration(&id, &instance)
+        .await
+        .unwrap();
+
+    // A forged Redirect URL call: aborted, nothing stored.
+    let redirect = view.redirect_url.clone().unwrap();
+    let forged = browser()
+        .get(format!("{redirect}?code=x&instanceId=evil&state=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert!(forged.text().await.unwrap().contains("aborted"));
+    assert!(!events.recv().await.unwrap().ok);
+    assert!(
+        vault
+            .get(&vault::entry::wix_app_refresh_token(&id, "evil"))
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(desk.wix_apps.list()[0].profile.instances.len(), 1);
+
+    // No refresh token: the fallback is basic OAuth for that instance.
+    let e = desk
+        .wix_apps
+        .refresh(&id, SEEDED_INSTANCE_ID)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("basic OAuth"), "{e}");
+    let basic = desk
+        .wix_apps
+        .basic_token(&id, SEEDED_INSTANCE_ID)
+        .await
+        .unwrap();
+    assert_eq!(basic.strategy, Strategy::Basic);
+
+    // Restart: the profile, its instance and the refresh token are still there; the App URL is served again.
+    let port = view.profile.port;
+    drop(desk);
+    let again = Desk::open(dir.path(), vault.clone()).await.unwrap();
+    let listed = again.wix_apps.list();
+    assert_eq!(listed[0].profile.port, port);
+    assert!(
+        listed[0]
+            .profile
+            .instances
+            .iter()
+            .any(|i| i.instance_id == instance && i.has_refresh_token)
+    );
+    again.wix_apps.refresh(&id, &instance).await.unwrap();
+
+    again.wix_apps.remove(&id).unwrap();
+    assert!(
+        vault
+            .get(&vault::entry::wix_app_secret(&id))
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        vault
+            .get(&vault::entry::wix_app_refresh_token(&id, &instance))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn basic_profiles_get_four_hour_tokens_and_refuse_bad_input() {
+    let vault = Arc::new(MemoryStore::default());
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path(), vault.clone()).await.unwrap();
+    let mut bad = new_profile(Strategy::Basic);
+    bad.app_secret = " ".into();
+    assert!(desk.wix_apps.add(bad).await.is_err());
+    let view = desk
+        .wix_apps
+        .add(new_profile(Strategy::Basic))
+        .await
+        .unwrap();
+    assert!(view.app_url.is_none());
+    let id = view.profile.id;
+    let token = desk
+        .wix_apps
+        .basic_token(&id, SEEDED_INSTANCE_ID)
+        .await
+        .unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(&token.expires_at).unwrap();
+    let left = expires.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!((left.num_minutes() - 240).abs() <= 1);
+    assert!(desk.wix_apps.basic_token(&id, "").await.is_err());
+    let e = desk
+        .wix_apps
+        .basic_token(&id, "not-installed")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not installed"), "{e}");
+    // A wrong secret: clear error, nothing stored for the instance.
+    let mut wrong = new_profile(Strategy::Basic);
+    wrong.app_secret = "not-the-secret".into();
+    let wrong = desk.wix_apps.add(wrong).await.unwrap();
+    let e = desk
+        .wix_apps
+        .basic_token(&wrong.profile.id, SEEDED_INSTANCE_ID)
+        .await
+        .unwrap_err();
+    assert!(!e.to_string().contains("not-the-secret"));
+    assert!(
+        desk.wix_apps
+            .list()
+            .iter()
+            .find(|v| v.profile.id == wrong.profile.id)
+            .unwrap()
+            .profile
+            .instances
+            .is_empty()
+    );
+}
