@@ -36,6 +36,16 @@ const COMMANDS: &[&str] = &[
     "forget_tokens",
     "copy_auth_header",
     "sign_in_timeline",
+    "sandbox_wix_app",
+    "list_wix_app_profiles",
+    "add_wix_app_profile",
+    "remove_wix_app_profile",
+    "wix_app_basic_token",
+    "wix_app_refresh",
+    "wix_app_token_status",
+    "wix_app_finish_configuration",
+    "copy_wix_app_auth_header",
+    "install_on_sandbox",
 ];
 
 fn main() {

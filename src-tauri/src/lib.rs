@@ -11,6 +11,7 @@ mod members;
 mod oauth_apps;
 mod projects;
 mod state;
+mod wix_apps;
 
 use tauri::{AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
@@ -59,8 +60,22 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             members::forget_tokens,
             members::copy_auth_header,
             members::sign_in_timeline,
+            wix_apps::sandbox_wix_app,
+            wix_apps::list_wix_app_profiles,
+            wix_apps::add_wix_app_profile,
+            wix_apps::remove_wix_app_profile,
+            wix_apps::wix_app_basic_token,
+            wix_apps::wix_app_refresh,
+            wix_apps::wix_app_token_status,
+            wix_apps::wix_app_finish_configuration,
+            wix_apps::copy_wix_app_auth_header,
+            wix_apps::install_on_sandbox,
         ])
-        .events(collect_events![DeepLinkReceived, members::SignInFinished])
+        .events(collect_events![
+            DeepLinkReceived,
+            members::SignInFinished,
+            wix_apps::WixAppInstalled
+        ])
         .typ::<AppError>()
 }
 
@@ -99,6 +114,7 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(AppState::open(data_dir, service, scheme))?;
             app.manage(state);
             wire_deep_links(app.handle());
+            wix_apps::forward_install_events(app.handle());
             Ok(())
         })
         .run(context)

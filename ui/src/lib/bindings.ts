@@ -305,6 +305,84 @@ async copyAuthHeader(projectId: string, clientId: string) : Promise<Result<null,
  */
 async signInTimeline() : Promise<TimelineEntry[]> {
     return await TAURI_INVOKE("sign_in_timeline");
+},
+async sandboxWixApp() : Promise<SandboxWixApp> {
+    return await TAURI_INVOKE("sandbox_wix_app");
+},
+async listWixAppProfiles() : Promise<WixAppProfileView[]> {
+    return await TAURI_INVOKE("list_wix_app_profiles");
+},
+/**
+ * Add a profile; the secret goes straight to the OS keyring. Advanced profiles start serving their App URL and
+ * Redirect URL on loopback.
+ */
+async addWixAppProfile(profile: NewWixAppProfile) : Promise<Result<WixAppProfileView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_wix_app_profile", { profile }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async removeWixAppProfile(profileId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_wix_app_profile", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Basic OAuth: an access token (4 hours) for an instance.
+ */
+async wixAppBasicToken(profileId: string, instanceId: string) : Promise<Result<AppTokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("wix_app_basic_token", { profileId, instanceId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Advanced OAuth: a new access token (5 minutes) from the instance's refresh token.
+ */
+async wixAppRefresh(profileId: string, instanceId: string) : Promise<Result<AppTokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("wix_app_refresh", { profileId, instanceId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async wixAppTokenStatus(profileId: string, instanceId: string) : Promise<AppTokenStatus | null> {
+    return await TAURI_INVOKE("wix_app_token_status", { profileId, instanceId });
+},
+async wixAppFinishConfiguration(profileId: string, instanceId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("wix_app_finish_configuration", { profileId, instanceId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+async copyWixAppAuthHeader(profileId: string, instanceId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("copy_wix_app_auth_header", { profileId, instanceId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * On the sandbox: open its "Add app" page in the system browser to run the install handshake.
+ */
+async installOnSandbox(profileId: string) : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("install_on_sandbox", { profileId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -313,10 +391,12 @@ async signInTimeline() : Promise<TimelineEntry[]> {
 
 export const events = __makeEvents__<{
 deepLinkReceived: DeepLinkReceived,
-signInFinished: SignInFinished
+signInFinished: SignInFinished,
+wixAppInstalled: WixAppInstalled
 }>({
 deepLinkReceived: "deep-link-received",
-signInFinished: "sign-in-finished"
+signInFinished: "sign-in-finished",
+wixAppInstalled: "wix-app-installed"
 })
 
 /** user-defined constants **/
@@ -383,6 +463,14 @@ keyringBackend: string;
  * Where the built-in sandbox (local Wix emulator) listens: point a Headless front end at it to test offline.
  */
 sandboxUrl: string }
+/**
+ * An access token as the UI sees it: no value.
+ */
+export type AppTokenStatus = { instanceId: string; strategy: Strategy; 
+/**
+ * RFC 3339.
+ */
+expiresAt: string }
 export type AppsPage = { apps: OAuthAppRow[]; offset: number; limit: number; 
 /**
  * How many apps match, when Wix says.
@@ -474,11 +562,31 @@ export type DomainMapping = { origin: string; destination: string }
  * One field the user must fix, named as the form names it.
  */
 export type FieldError = { field: string; message: string }
+/**
+ * Sent when an install finished (or failed) through the loopback Redirect URL.
+ */
+export type InstallOutcome = { profileId: string; instanceId: string | null; ok: boolean; message: string }
 export type KeyringCheck = { backend: string; 
 /**
  * Time for one store + read + delete of a probe secret.
  */
 millis: number }
+/**
+ * An installation the profile knows about.
+ */
+export type KnownInstance = { instanceId: string; 
+/**
+ * RFC 3339.
+ */
+added: string; 
+/**
+ * RFC 3339 of the last access token obtained.
+ */
+lastToken: string | null; finishedConfiguration: boolean; 
+/**
+ * Whether the vault holds its refresh token (advanced only); filled in when listed.
+ */
+hasRefreshToken?: boolean }
 /**
  * Where a custom login, registration or verification stands.
  */
@@ -507,6 +615,11 @@ export type NewProject = { name: string;
  * Sent once, straight into the vault.
  */
 apiKey: string; target: ProjectTarget }
+export type NewWixAppProfile = { name: string; appId: string; appSecret: string; strategy: Strategy; sandbox: boolean; 
+/**
+ * Advanced: the loopback port to serve on (blank: a free one, then fixed).
+ */
+port: number | null }
 /**
  * An app with every field, for the details and edit views.
  */
@@ -561,6 +674,10 @@ savedTokens?: string[] }
  */
 export type ProjectTarget = { type: "sandbox" } | { type: "site"; siteId: string } | { type: "account"; accountId: string }
 /**
+ * The sandbox's demo Wix app, to fill in a profile with one click (its secret only opens the local emulator).
+ */
+export type SandboxWixApp = { appId: string; appSecret: string; instanceId: string }
+/**
  * Where the new app's client secret went.
  */
 export type SecretStorage = 
@@ -590,6 +707,7 @@ export type SortField =
  */
 "default" | "name" | "createdDate"
 export type SortOrder = "asc" | "desc"
+export type Strategy = "basic" | "advanced"
 /**
  * One request of the sign-in timeline (values redacted: method, path, status, time only).
  */
@@ -606,6 +724,30 @@ expiresAt: string | null;
  * Claims decoded from the access token if it is a JWT (not verified).
  */
 claims: Claim[] }
+/**
+ * Emitted when an install finished (or was aborted) at a profile's loopback Redirect URL.
+ */
+export type WixAppInstalled = InstallOutcome
+/**
+ * A Wix app profile, as stored (no secret) and as shown.
+ */
+export type WixAppProfile = { id: string; name: string; appId: string; strategy: Strategy; 
+/**
+ * On the built-in sandbox (the local emulator) rather than Wix.
+ */
+sandbox: boolean; 
+/**
+ * Loopback port of the App URL and Redirect URL (advanced).
+ */
+port: number | null; instances: KnownInstance[] }
+/**
+ * A profile with what the UI needs around it.
+ */
+export type WixAppProfileView = { profile: WixAppProfile; appUrl: string | null; redirectUrl: string | null; 
+/**
+ * Whether the loopback server of an advanced profile is listening.
+ */
+listening: boolean }
 
 /** tauri-specta globals **/
 

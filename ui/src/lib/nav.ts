@@ -1,4 +1,4 @@
-// The app's sections, in sidebar order. Each has an empty state that says what will be there.
+// The app's sections, in sidebar order.
 export type SectionId = "projects" | "oauthApps" | "members" | "wixApps" | "settings";
 
 export interface Section {
