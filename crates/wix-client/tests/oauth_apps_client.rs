@@ -284,3 +284,104 @@ async fn the_request_log_has_paths_and_statuses_but_no_secrets() {
         );
     }
 }
+
+/// Arm a fault on the emulator (emulator-only route).
+async fn arm(emulator: &RunningEmulator, fault: serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(emulator.base_url().join("_emulator/v1/faults").unwrap())
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+}
+
+#[tokio::test]
+async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_retried() {
+    let s = setup().await;
+    let vault = MemoryStore::default();
+    // The create happens on the server, but its answer breaks mid-body.
+    arm(
+        &s.emulator,
+        serde_json::json!({"path": "/oauth-app/v1/oauth-apps", "method": "POST", "fault": {"kind": "drop"}}),
+    )
+    .await;
+    let err = s
+        .client
+        .create_and_store(
+            &s.auth,
+            &OAuthAppFields::named("Dropped answer"),
+            &vault,
+            "p",
+        )
+        .await
+        .unwrap_err();
+    let Error::CreateOutcomeUnknown { found: Some(id) } = &err else {
+        panic!("expected the lost create to be found, got {err:?}");
+    };
+    assert!(err.to_string().contains("could not be recovered"));
+    let page = s
+        .client
+        .query(
+            &s.auth,
+            &Query {
+                limit: 100,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    let named: Vec<_> = page
+        .apps
+        .iter()
+        .filter(|a| a.fields.name == "Dropped answer")
+        .collect();
+    assert_eq!(
+        named.len(),
+        1,
+        "exactly one app: the create was not sent again"
+    );
+    assert_eq!(&named[0].id, id);
+    let creates = s
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/oauth-app/v1/oauth-apps")
+        .count();
+    assert_eq!(creates, 1);
+
+    // Reads ride out 5xx, 429 + Retry-After and malformed JSON.
+    for fault in [
+        serde_json::json!({"kind": "status", "status": 502}),
+        serde_json::json!({"kind": "status", "status": 429, "retryAfter": 1}),
+        serde_json::json!({"kind": "malformedJson"}),
+    ] {
+        arm(
+            &s.emulator,
+            serde_json::json!({"path": format!("/oauth-app/v1/oauth-apps/{}", SEEDED_APP_IDS[0]), "fault": fault}),
+        )
+        .await;
+        let app = s.client.get(&s.auth, SEEDED_APP_IDS[0]).await.unwrap();
+        assert_eq!(app.id, SEEDED_APP_IDS[0]);
+    }
+
+    // A create that times out is not retried either, and the secret is never in the log.
+    arm(
+        &s.emulator,
+        serde_json::json!({"path": "/oauth-app/v1/oauth-apps", "method": "POST", "fault": {"kind": "latency", "ms": 1500}}),
+    )
+    .await;
+    let impatient = OAuthAppsClient::new(ClientConfig {
+        timeout: std::time::Duration::from_millis(500),
+        ..ClientConfig::with_base_url(s.emulator.base_url().clone())
+    })
+    .unwrap();
+    let err = impatient
+        .create_and_store(&s.auth, &OAuthAppFields::named("Slow answer"), &vault, "p")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::CreateOutcomeUnknown { .. }), "{err:?}");
+    let log = format!("{:?}", s.log.lock().unwrap());
+    assert!(!log.contains("emu-secret-"));
+}
