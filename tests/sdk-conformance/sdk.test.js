@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ApiKeyStrategy, createClient, OAuthStrategy } from "@wix/sdk";
+import { ApiKeyStrategy, AppStrategy, createClient, OAuthStrategy } from "@wix/sdk";
 import { oAuthApps } from "@wix/auth-management";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -251,4 +251,43 @@ test("OAuthStrategy: password reset email and external login", async () => {
   const tokens = await external.auth.getMemberTokensForExternalLogin(member.id, API_KEY);
   assert.equal(tokens.refreshToken.role, "member");
   await assert.rejects(external.auth.getMemberTokensForExternalLogin(member.id, "wrong-key"));
+});
+
+// ---- Wix app OAuth: the SDK's AppStrategy (basic and advanced) ----
+
+const WIX_APP_ID = "a990a001-0000-4000-8000-000000000001"; // the emulator's seeded Wix app
+const WIX_APP_SECRET = "emu-app-secret-seeded";
+const WIX_INSTANCE_ID = "1a57a001-0000-4000-8000-000000000001";
+
+test("AppStrategy: basic OAuth (client credentials) gives an access token for an instance", async () => {
+  const auth = AppStrategy({ appId: WIX_APP_ID, appSecret: WIX_APP_SECRET, instanceId: WIX_INSTANCE_ID });
+  const { headers } = await auth.getAuthHeaders();
+  assert.match(headers.Authorization, /^EMU\.app\./);
+  const body = JSON.parse(seen.findLast((r) => r.url === "/oauth2/token").body);
+  assert.deepEqual(Object.keys(body).sort(), ["client_id", "client_secret", "grant_type", "instance_id"]);
+  const wrong = AppStrategy({ appId: WIX_APP_ID, appSecret: "wrong-secret", instanceId: WIX_INSTANCE_ID });
+  await assert.rejects(wrong.getAuthHeaders(), /Unexpected status code/);
+});
+
+test("AppStrategy: advanced OAuth — install URL, callback, code exchange, refresh", async () => {
+  const redirectUrl = "http://127.0.0.1:9/redirect";
+  await emulatorApi("PATCH", `wix-apps/${WIX_APP_ID}`, { appUrl: "http://127.0.0.1:9/app", redirectUrl });
+  const added = await fetch(`${base}/_emulator/v1/wix-apps/${WIX_APP_ID}/add`, { redirect: "manual" });
+  const token = new URL(added.headers.get("location")).searchParams.get("token");
+  const auth = AppStrategy({ appId: WIX_APP_ID, appSecret: WIX_APP_SECRET });
+  const installUrl = auth.getInstallUrl({ redirectUrl, token, state: "sdk-state" });
+  assert.ok(installUrl.startsWith("https://www.wix.com/installer/install?"));
+  const installer = installUrl.replace("https://www.wix.com", base);
+  assert.equal((await fetch(installer)).status, 200);
+  const form = new URLSearchParams(new URL(installer).searchParams);
+  form.set("decision", "agree");
+  const consented = await fetch(`${base}/installer/install`, { method: "POST", body: form, redirect: "manual" });
+  const callback = consented.headers.get("location");
+  const { instanceId, accessToken, refreshToken } = await auth.handleOAuthCallback(callback, { state: "sdk-state" });
+  assert.match(instanceId, /^[0-9a-f-]{36}$/);
+  assert.ok(accessToken && refreshToken);
+  const { headers } = await auth.getAuthHeaders();
+  assert.match(headers.Authorization, /^EMU\.app\./);
+  assert.equal(seen.findLast((r) => r.url === "/oauth/access").method, "POST");
+  await assert.rejects(auth.handleOAuthCallback(callback, { state: "other-state" }), /Invalid OAuth callback URL/);
 });
