@@ -48,6 +48,7 @@
 //! - `GET /_emulator/v1/health` — `{"status": "ok", "requests": n}` (requests served so far).
 //! - `POST /_emulator/v1/reset` — back to the seeded state.
 //! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server); `PUT` imports it.
+//! - `GET|DELETE /_emulator/v1/oauth-apps` — every OAuth app (secrets excluded), or none (their tokens go too).
 //! - `GET|PATCH /_emulator/v1/settings` — require email verification / owner approval / captcha, site published
 //!   ([`settings::Settings`]).
 //! - `GET|DELETE /_emulator/v1/members`, `POST /_emulator/v1/members/{id}/approve`,
@@ -209,6 +210,24 @@ fn router(state: Arc<State>, seed: bool) -> Router {
                 "/reset",
                 post(move |Extract(state): Extract<Arc<State>>| async move {
                     state.reset(seed);
+                    axum::Json(json!({}))
+                }),
+            )
+            .route(
+                "/oauth-apps",
+                get(|Extract(state): Extract<Arc<State>>| async move {
+                    let data = state.read();
+                    let mut apps: Vec<_> = data.apps.values().map(|a| &a.app).collect();
+                    apps.sort_by(|a, b| a.created_date.cmp(&b.created_date));
+                    axum::Json(json!({"oAuthApps": apps}))
+                })
+                .delete(|Extract(state): Extract<Arc<State>>| async move {
+                    state.write(|data| {
+                        data.apps.clear();
+                        data.access_tokens.retain(|_, g| g.role == "app");
+                        data.refresh_tokens.retain(|_, g| g.role == "app");
+                        data.codes.clear();
+                    });
                     axum::Json(json!({}))
                 }),
             )

@@ -385,3 +385,38 @@ async fn many_concurrent_creates_lose_nothing() {
     }
     assert_eq!(api.query(json!({})).await["pagingMetadata"]["total"], 54);
 }
+
+#[tokio::test]
+async fn emulator_only_listing_and_clearing_of_oauth_apps() {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = emulator.base_url().join("_emulator/v1/oauth-apps").unwrap();
+    let listed: serde_json::Value = http
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["oAuthApps"].as_array().unwrap().len(),
+        SEEDED_APP_IDS.len()
+    );
+    assert!(
+        !listed.to_string().contains("emu-secret-"),
+        "no secrets in the listing"
+    );
+    assert!(
+        http.delete(url.clone())
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let listed: serde_json::Value = http.get(url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["oAuthApps"].as_array().unwrap().len(), 0);
+}
