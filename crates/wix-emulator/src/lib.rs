@@ -218,7 +218,7 @@ fn router(state: Arc<State>, seed: bool) -> Router {
                 get(|Extract(state): Extract<Arc<State>>| async move {
                     let data = state.read();
                     let mut apps: Vec<_> = data.apps.values().map(|a| &a.app).collect();
-                    apps.sort_by(|a, b| a.created_date.cmp(&b.created_date));
+                    apps.sort_by_key(|a| a.created_date);
                     axum::Json(json!({"oAuthApps": apps}))
                 })
                 .delete(|Extract(state): Extract<Arc<State>>| async move {
