@@ -169,11 +169,9 @@ pub async fn token(
     }
 }
 
-/// `BASE64URL(SHA256(verifier))` without padding (RFC 7636, S256).
+/// `BASE64URL(SHA256(verifier))` without padding (RFC 7636, S256): the same digest the state keys tokens by.
 pub fn pkce_challenge(verifier: &str) -> String {
-    use sha2::Digest;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(sha2::Sha256::digest(verifier.as_bytes()))
+    token_key(verifier)
 }
 
 /// External login: `authorization: <visitor access token>,<API key>` and the member's ID.

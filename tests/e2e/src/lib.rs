@@ -355,3 +355,40 @@ async fn wait_for_port(port: u16) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Every file under `dir`, recursively (for scans of what the app wrote).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A fresh file for `OAUTHDESK_BROWSER_RECORD`: the app appends each URL it would open in the system browser.
+pub fn browser_record(name: &str) -> PathBuf {
+    let path = workspace_root().join(format!("target/e2e/browser-{name}.txt"));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// The `count`-th URL (1-based) the app sent to the "system browser", waiting for it to arrive.
+pub async fn opened_url(record: &Path, count: usize) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(record).unwrap_or_default();
+        if let Some(line) = text.lines().nth(count - 1) {
+            return line.to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the app opened no browser page #{count}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

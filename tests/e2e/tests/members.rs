@@ -2,38 +2,14 @@
 //! HTTP client that submits the sandbox's hosted login form), and the result comes back the way a real browser
 //! sends it — by launching the app binary a second time with the callback URL (or cold, as its first argv).
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use oauth_desk_e2e::{App, workspace_root};
+use oauth_desk_e2e::{App, browser_record, files_under, opened_url};
 use vault::SecretStore;
 use wix_emulator::SEEDED_APP_IDS;
 
 /// The seeded "Storefront (Next.js)" app, which allows `oauthdesk://callback`.
 const STOREFRONT: &str = SEEDED_APP_IDS[0];
-
-fn browser_file(name: &str) -> PathBuf {
-    let path = workspace_root().join(format!("target/e2e/browser-{name}.txt"));
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-/// The last URL the app sent to the "system browser".
-async fn opened_url(file: &PathBuf, count: usize) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let lines: Vec<String> = std::fs::read_to_string(file)
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect();
-        if lines.len() >= count {
-            return lines[count - 1].clone();
-        }
-        assert!(Instant::now() < deadline, "the app opened no browser page");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Play the browser on the hosted login page: submit it with `action` and return where it redirects.
 async fn play_browser(auth_url: &str, action: &str, email: &str) -> String {
@@ -122,7 +98,7 @@ async fn wait_for_log_count(app: &App, needle: &str, at_least: usize) -> usize {
 
 #[tokio::test]
 async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_change_nothing() {
-    let record = browser_file("members-login");
+    let record = browser_record("members-login");
     let record_env = record.display().to_string();
     let app = App::launch_with(
         "members-login",
@@ -236,7 +212,7 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
 
 #[tokio::test]
 async fn an_expired_login_is_refused_and_a_cold_start_with_the_url_completes_a_pending_one() {
-    let record = browser_file("members-cold");
+    let record = browser_record("members-cold");
     let record_env = record.display().to_string();
     let env = [
         ("OAUTHDESK_BROWSER_RECORD", record_env.as_str()),
@@ -283,7 +259,7 @@ async fn an_expired_login_is_refused_and_a_cold_start_with_the_url_completes_a_p
 
 #[tokio::test]
 async fn custom_login_verification_reset_external_login_renew_restart_and_logout() {
-    let record = browser_file("members-custom");
+    let record = browser_record("members-custom");
     let record_env = record.display().to_string();
     let env = [("OAUTHDESK_BROWSER_RECORD", record_env.as_str())];
     let app = App::launch_with("members-custom", &[], &env).await;
@@ -401,7 +377,7 @@ async fn custom_login_verification_reset_external_login_renew_restart_and_logout
         .map(|(_, v)| v.as_str().unwrap().to_owned())
         .collect();
     assert_eq!(values.len(), 2);
-    for path in walk(&data_dir) {
+    for path in files_under(&data_dir) {
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
         for value in &values {
             assert!(
@@ -411,17 +387,4 @@ async fn custom_login_verification_reset_external_login_renew_restart_and_logout
             );
         }
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

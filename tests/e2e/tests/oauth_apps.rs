@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use oauth_desk_e2e::{App, WAIT};
+use oauth_desk_e2e::{App, WAIT, files_under};
 use serde_json::Value;
 use vault::{KeyringStore, SecretStore};
 
@@ -293,7 +293,7 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
     // Never in the app's files or logs.
     let data_dir = app.profile.data_dir.clone();
     app.quit().await;
-    for entry in walk(&data_dir) {
+    for entry in files_under(&data_dir) {
         let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
         if entry.ends_with("sandbox/state.json") {
             continue; // the emulator's own database: the server side, which does keep its apps' secrets
@@ -304,19 +304,6 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
             entry.display()
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[tokio::test]

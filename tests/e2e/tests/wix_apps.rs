@@ -2,31 +2,8 @@
 //! test plays the browser by following the redirects), the instance listed, a refresh, and after a restart the
 //! refresh token still in the keyring.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
-use oauth_desk_e2e::{App, workspace_root};
+use oauth_desk_e2e::{App, browser_record, files_under, opened_url};
 use vault::SecretStore;
-
-fn browser_file(name: &str) -> PathBuf {
-    let path = workspace_root().join(format!("target/e2e/browser-{name}.txt"));
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-async fn opened_url(file: &PathBuf) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(line) = std::fs::read_to_string(file)
-            .ok()
-            .and_then(|t| t.lines().last().map(str::to_owned))
-        {
-            return line;
-        }
-        assert!(Instant::now() < deadline, "the app opened no browser page");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 /// Follow the install from the "Add app" page to the end, agreeing on the consent page; return the URLs visited.
 async fn play_install(start: &str) -> Vec<url::Url> {
@@ -82,7 +59,7 @@ async fn add_profile(app: &App, name: &str, strategy: &str) {
 
 #[tokio::test]
 async fn basic_token_round_trip_then_an_advanced_install_that_survives_a_restart() {
-    let record = browser_file("wix-apps");
+    let record = browser_record("wix-apps");
     let record_env = record.display().to_string();
     let env = [("OAUTHDESK_BROWSER_RECORD", record_env.as_str())];
     let app = App::launch_with("wix-apps", &[], &env).await;
@@ -101,7 +78,7 @@ async fn basic_token_round_trip_then_an_advanced_install_that_survives_a_restart
     app.wait_for_text("[data-testid=wix-listening]", "(listening)")
         .await;
     app.click("[data-testid=install-on-sandbox]").await;
-    let start = opened_url(&record).await;
+    let start = opened_url(&record, 1).await;
     let visited = play_install(&start).await;
     assert!(
         visited.iter().any(|u| u.path() == "/redirect"),
@@ -160,7 +137,7 @@ async fn basic_token_round_trip_then_an_advanced_install_that_survives_a_restart
         .await;
     let data_dir = app.profile.data_dir.clone();
     app.quit().await;
-    for path in walk(&data_dir) {
+    for path in files_under(&data_dir) {
         let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
         assert!(
             !text.contains(refresh.expose()),
@@ -173,17 +150,4 @@ async fn basic_token_round_trip_then_an_advanced_install_that_survives_a_restart
             path.display()
         );
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

@@ -1,4 +1,11 @@
-import type { OAuthAppFields, OAuthAppRow } from "./bindings";
+import { commands, type OAuthAppDetails, type OAuthAppFields, type OAuthAppRow } from "./bindings";
+
+/** Add `uri` to an app's allowed redirect URIs (one field in the mask: nobody else's edits are touched). */
+export function addRedirectUri(projectId: string, app: OAuthAppDetails, uri: string) {
+  const original = app.fields;
+  const edited = { ...original, allowedRedirectUris: [...original.allowedRedirectUris, uri] };
+  return commands.updateOauthApp(projectId, app.id, original, edited);
+}
 
 export const applicationTypes: readonly { value: string; label: string }[] = [
   { value: "WEB_APP", label: "Web app" },
