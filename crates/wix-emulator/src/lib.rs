@@ -332,7 +332,12 @@ async fn stamp(Extract(state): Extract<Arc<State>>, request: Request, next: Next
     state.count_request();
     let started = std::time::Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // The route's template (`/_emulator/v1/reset-password/{token}`), not the raw path: paths can carry tokens.
+    let path = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(no route)".to_owned());
     let mut response = next.run(request).await;
     let id = uuid::Uuid::new_v4().to_string();
     if let Ok(value) = HeaderValue::from_str(&id) {
