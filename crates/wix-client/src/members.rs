@@ -128,19 +128,25 @@ impl MemberAuth {
         let body = json!({
             "auth": {"authRequest": request, "prompt": if session_token.is_some() { "none" } else { "login" }}
         });
+        self.redirect_session(caller, &body)
+            .await
+            .map_err(explain_login_url_error)
+    }
+
+    /// Create a redirect session (login or logout) and return its `fullUrl`.
+    async fn redirect_session(&self, caller: &Secret, body: &Value) -> Result<url::Url> {
         let session: RedirectSessionResponse = self
             .http
             .send(
                 Method::POST,
                 "_api/redirects-api/v1/redirect-session",
-                Some(&body),
+                Some(body),
                 Retry::Once,
                 Self::as_caller(caller),
             )
-            .await
-            .map_err(explain_login_url_error)?;
+            .await?;
         url::Url::parse(&session.redirect_session.full_url)
-            .map_err(|e| Error::Decode(format!("the login URL is not a URL: {e}")))
+            .map_err(|e| Error::Decode(format!("the redirect session's URL is not a URL: {e}")))
     }
 
     /// Exchange a callback's code for member tokens: one attempt, with the login's verifier and redirect URI.
@@ -338,18 +344,7 @@ impl MemberAuth {
         if let Some(url) = post_flow_url {
             body["callbacks"] = json!({"postFlowUrl": url});
         }
-        let session: RedirectSessionResponse = self
-            .http
-            .send(
-                Method::POST,
-                "_api/redirects-api/v1/redirect-session",
-                Some(&body),
-                Retry::Once,
-                Self::as_caller(caller),
-            )
-            .await?;
-        url::Url::parse(&session.redirect_session.full_url)
-            .map_err(|e| Error::Decode(format!("the logout URL is not a URL: {e}")))
+        self.redirect_session(caller, &body).await
     }
 }
 
