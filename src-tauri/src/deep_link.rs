@@ -5,18 +5,16 @@
 //! running instance and the second process exits; a cold start with the URL as argv is read from the deep-link
 //! plugin's `get_current()`. Both paths end in [`DeepLinkInbox::receive`].
 //!
-//! Anyone can start the binary with any argv, so a deep link proves nothing by itself. Here it is only checked for
-//! shape (our scheme, host `callback`, a code/state or an error) and recorded *without its query values*; the
-//! member sign-in flow accepts a callback only for a pending login state, once, before its deadline.
+//! Anyone can start the binary with any argv, so a deep link proves nothing by itself. Here it is only read by the
+//! one callback parser (`wix_client::callback::parse_callback`, which also caps its length), checked for shape
+//! (`<scheme>://callback`, a code and state or an error) and recorded *without its values*; the member sign-in flow
+//! accepts a callback only for a pending login, once, before its deadline.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
-
-/// The longest deep link looked at; anything longer is rejected unread.
-pub const MAX_URL_BYTES: usize = 8 * 1024;
+use wix_client::callback::{Rejection, parse_callback};
 /// How many deep links the inbox remembers for the diagnostics panel.
 const RECENT: usize = 20;
 
@@ -97,82 +95,30 @@ impl DeepLinkInbox {
 
 /// The redacted form of `raw` and the verdict of the shape check.
 fn inspect(raw: &str, scheme: &str) -> (String, DeepLinkVerdict) {
-    let reject = |redacted: String, reason: &str| {
-        (
-            redacted,
-            DeepLinkVerdict::Rejected {
-                reason: reason.to_owned(),
-            },
-        )
-    };
-    if raw.len() > MAX_URL_BYTES {
-        return reject(
-            format!("<{} bytes, not shown>", raw.len()),
-            "the URL is longer than 8 KiB",
-        );
-    }
-    let Ok(url) = Url::parse(raw) else {
-        return reject("<not a URL>".into(), "not a valid URL");
-    };
-    let redacted = redact(&url);
-    if url.scheme() != scheme {
-        return reject(redacted, &format!("the scheme is not {scheme}://"));
-    }
-    if url.host_str() != Some("callback") || !matches!(url.path(), "" | "/") {
-        return reject(redacted, &format!("the address is not {scheme}://callback"));
-    }
-    let names: Vec<String> = params(&url).map(|(name, _)| name).collect();
-    let has = |n: &str| names.iter().any(|name| name == n);
-    if has("error") || (has("code") && has("state")) {
-        (redacted, DeepLinkVerdict::Callback)
-    } else {
-        reject(redacted, "it carries neither a code and state nor an error")
-    }
-}
-
-/// Query and fragment parameters (a callback may use either response mode).
-fn params(url: &Url) -> impl Iterator<Item = (String, String)> + '_ {
-    let fragment = url.fragment().unwrap_or_default();
-    url.query_pairs()
-        .chain(url::form_urlencoded::parse(fragment.as_bytes()))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-}
-
-/// `scheme://host/path?name=…&other=…#name=…`: names are kept when they look like parameter names, values never.
-fn redact(url: &Url) -> String {
-    let name = |n: &str| {
-        if !n.is_empty()
-            && n.len() <= 40
-            && n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            n.to_owned()
-        } else {
-            "?".to_owned()
+    let reject =
+        |redacted: String, reason: String| (redacted, DeepLinkVerdict::Rejected { reason });
+    let callback = match parse_callback(raw) {
+        Ok(callback) => callback,
+        Err(rejection @ Rejection::TooLong) => {
+            return reject(
+                format!("<{} bytes, not shown>", raw.len()),
+                rejection.to_string(),
+            );
         }
+        Err(rejection) => return reject("<not a URL>".into(), rejection.to_string()),
     };
-    let mut out = format!(
-        "{}://{}{}",
-        url.scheme(),
-        url.host_str().unwrap_or(""),
-        url.path()
-    );
-    let query: Vec<String> = url
-        .query_pairs()
-        .map(|(k, _)| format!("{}=…", name(&k)))
-        .collect();
-    if !query.is_empty() {
-        out.push('?');
-        out.push_str(&query.join("&"));
+    let expected = format!("{scheme}://callback");
+    if callback.target != expected {
+        return reject(callback.redacted, format!("the address is not {expected}"));
     }
-    if let Some(fragment) = url.fragment() {
-        let pairs: Vec<String> = url::form_urlencoded::parse(fragment.as_bytes())
-            .map(|(k, _)| format!("{}=…", name(&k)))
-            .collect();
-        out.push('#');
-        out.push_str(&pairs.join("&"));
+    if callback.error.is_some() || (callback.code.is_some() && callback.state.is_some()) {
+        (callback.redacted, DeepLinkVerdict::Callback)
+    } else {
+        reject(
+            callback.redacted,
+            "it carries neither a code and state nor an error".into(),
+        )
     }
-    out
 }
 
 #[cfg(test)]
@@ -202,11 +148,12 @@ mod tests {
     #[test]
     fn wrong_scheme_host_path_or_params_are_rejected_with_a_reason() {
         for (raw, reason) in [
-            ("https://callback?code=a&state=b", "scheme"),
+            ("https://callback?code=a&state=b", "address"),
             ("oauthdesk://evil?code=a&state=b", "address"),
             ("oauthdesk://callback/extra?code=a&state=b", "address"),
             ("oauthdesk://callback?code=a", "neither"),
             ("not a url", "not a valid URL"),
+            ("oauthdesk://callback/?code=a&state=b", "address"),
         ] {
             match check(raw).1 {
                 DeepLinkVerdict::Rejected { reason: r } => {
@@ -221,7 +168,7 @@ mod tests {
     fn oversized_urls_are_rejected_unread() {
         let raw = format!(
             "oauthdesk://callback?code={}&state=b",
-            "x".repeat(MAX_URL_BYTES)
+            "x".repeat(wix_client::callback::MAX_CALLBACK_LEN)
         );
         let (redacted, verdict) = check(&raw);
         assert!(matches!(verdict, DeepLinkVerdict::Rejected { .. }));

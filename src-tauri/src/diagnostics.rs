@@ -1,12 +1,9 @@
 //! Commands that tell the user about the app itself: version, where things live, and whether the OS keyring works.
 
-use std::time::Instant;
-
 use serde::Serialize;
 use tauri::State;
-use vault::{Secret, SecretStore};
 
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -23,6 +20,8 @@ pub struct AppInfo {
     pub keyring_backend: String,
     /// Where the built-in sandbox (local Wix emulator) listens: point a Headless front end at it to test offline.
     pub sandbox_url: String,
+    /// Test switches set in this run (debug builds only; a release build has none).
+    pub test_switches: Vec<String>,
 }
 
 #[tauri::command]
@@ -37,6 +36,7 @@ pub fn app_info(app: tauri::AppHandle, state: State<'_, AppState>) -> AppInfo {
         keyring_service: state.keyring_service.clone(),
         keyring_backend: keyring_backend().to_owned(),
         sandbox_url: state.desk.sandbox.base_url().to_string(),
+        test_switches: crate::state::test_switches::active(),
     }
 }
 
@@ -62,45 +62,9 @@ pub struct KeyringCheck {
 #[tauri::command]
 #[specta::specta]
 pub async fn check_keyring(state: State<'_, AppState>) -> Result<KeyringCheck> {
-    let vault = state.vault.clone();
-    tauri::async_runtime::spawn_blocking(move || probe(vault.as_ref())).await?
-}
-
-fn probe(vault: &dyn SecretStore) -> Result<KeyringCheck> {
-    const NAME: &str = "diagnostics/probe";
-    let started = Instant::now();
-    let value = Secret::new(format!("probe-{}", std::process::id()));
-    vault.set(NAME, &value)?;
-    let read = vault.get(NAME)?;
-    vault.delete(NAME)?;
-    if read.as_ref() != Some(&value) {
-        return Err(AppError::Keyring {
-            message: "the OS keyring accepted a test secret but returned something else; check your keyring \
-                      provider (GNOME Keyring, KWallet) and try again"
-                .into(),
-        });
-    }
+    let took = state.desk.secrets.check().await?;
     Ok(KeyringCheck {
         backend: keyring_backend().to_owned(),
-        millis: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+        millis: u32::try_from(took.as_millis()).unwrap_or(u32::MAX),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use vault::MemoryStore;
-
-    #[test]
-    fn probe_round_trips_and_leaves_nothing_behind() {
-        let store = MemoryStore::default();
-        probe(&store).unwrap();
-        assert!(store.names().is_empty());
-    }
-
-    #[test]
-    fn probe_reports_a_refusing_keyring_as_a_keyring_error() {
-        let error = probe(&MemoryStore::failing_writes()).unwrap_err();
-        assert!(matches!(error, AppError::Keyring { .. }));
-    }
 }

@@ -74,7 +74,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .events(collect_events![
             DeepLinkReceived,
             members::SignInFinished,
-            wix_apps::WixAppInstalled
+            wix_apps::WixAppInstalled,
+            wix_apps::WixAppTokenRenewed,
+            wix_apps::WixAppRenewalFailed
         ])
         .typ::<AppError>()
 }
@@ -114,7 +116,7 @@ pub fn run() {
             let state = tauri::async_runtime::block_on(AppState::open(data_dir, service, scheme))?;
             app.manage(state);
             wire_deep_links(app.handle());
-            wix_apps::forward_install_events(app.handle());
+            wix_apps::forward_events(app.handle());
             Ok(())
         })
         .run(context)

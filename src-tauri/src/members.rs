@@ -52,10 +52,11 @@ impl UrlOpener for RecordingBrowser {
     }
 }
 
-/// The opener the app uses: the recorder when `OAUTHDESK_BROWSER_RECORD` is set, else the system browser.
+/// The opener the app uses: the recorder when `OAUTHDESK_BROWSER_RECORD` is set (debug builds only), else the
+/// system browser.
 pub fn opener(app: &AppHandle) -> Box<dyn UrlOpener> {
-    match std::env::var_os(ENV_BROWSER_RECORD).filter(|v| !v.is_empty()) {
-        Some(path) => Box::new(RecordingBrowser(PathBuf::from(path))),
+    match crate::state::test_switches::browser_record() {
+        Some(path) => Box::new(RecordingBrowser(path)),
         None => Box::new(SystemBrowser(app.clone())),
     }
 }
@@ -108,7 +109,11 @@ pub async fn start_browser_login(
     let t = target(&state, &project_id, &client_id)?;
     let login = state.desk.sign_in.start_browser_login(&t).await?;
     if let Err(e) = opener(&app).open(&login.auth_url) {
-        state.desk.sign_in.cancel_browser_login(&login.flow_id);
+        state
+            .desk
+            .sign_in
+            .cancel_browser_login(&login.flow_id)
+            .await;
         return Err(AppError::Browser {
             message: format!(
                 "could not open the system browser ({e}); set a default browser and try again"
@@ -121,11 +126,12 @@ pub async fn start_browser_login(
 /// Stop waiting for a browser login; its callback, if it still comes, is ignored.
 #[tauri::command]
 #[specta::specta]
-pub fn cancel_browser_login(state: State<'_, AppState>, flow_id: String) -> bool {
-    state.desk.sign_in.cancel_browser_login(&flow_id)
+pub async fn cancel_browser_login(state: State<'_, AppState>, flow_id: String) -> Result<bool> {
+    Ok(state.desk.sign_in.cancel_browser_login(&flow_id).await)
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+/// An email and password from the form. No `Debug`: it carries the password.
+#[derive(Clone, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
     pub email: String,

@@ -11,7 +11,7 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub fn list_projects(state: State<'_, AppState>) -> Vec<Project> {
-    state.projects.list()
+    state.desk.projects.list()
 }
 
 /// Connect a Wix project after one call proves its key; the API key goes straight into the OS keyring and the
@@ -22,15 +22,11 @@ pub async fn add_project(state: State<'_, AppState>, project: NewProject) -> Res
     Ok(state.desk.add_project(project).await?)
 }
 
-/// Remove a project and every keyring entry it owns (API key, saved client secrets, tokens).
+/// Remove a project and every keyring entry it owns (API key, saved client secrets, tokens, pending logins).
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_project(state: State<'_, AppState>, project_id: String) -> Result<()> {
-    let (projects, vault) = (state.projects.clone(), state.vault.clone());
-    Ok(
-        tauri::async_runtime::spawn_blocking(move || projects.remove(vault.as_ref(), &project_id))
-            .await??,
-    )
+    Ok(state.desk.remove_project(&project_id).await?)
 }
 
 /// Call the project's OAuth Apps API once, to prove the key, its permission and the site or account ID.

@@ -1,7 +1,9 @@
 //! Wix app OAuth commands (the workbench for Wix app developers). The logic is in `desk_core::wix_apps`; access
 //! tokens reach the UI only as an auth header copied on an explicit click, refresh tokens never.
 
-use desk_core::wix_apps::{AppTokenStatus, InstallOutcome, NewWixAppProfile, WixAppProfileView};
+use desk_core::wix_apps::{
+    AppTokenStatus, InstallOutcome, NewWixAppProfile, WixAppEvent, WixAppProfileView,
+};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -14,6 +16,19 @@ use crate::state::AppState;
 /// Emitted when an install finished (or was aborted) at a profile's loopback Redirect URL.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct WixAppInstalled(pub InstallOutcome);
+
+/// Emitted when the core renewed a held token before it expired (whether or not the view is open).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct WixAppTokenRenewed(pub AppTokenStatus);
+
+/// Emitted when a held token could not be renewed and was dropped.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct WixAppRenewalFailed {
+    pub profile_id: String,
+    pub instance_id: String,
+    pub message: String,
+}
 
 /// The sandbox's demo Wix app, to fill in a profile with one click (its secret only opens the local emulator).
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -37,8 +52,8 @@ pub fn sandbox_wix_app() -> SandboxWixApp {
 
 #[tauri::command]
 #[specta::specta]
-pub fn list_wix_app_profiles(state: State<'_, AppState>) -> Vec<WixAppProfileView> {
-    state.desk.wix_apps.list()
+pub async fn list_wix_app_profiles(state: State<'_, AppState>) -> Result<Vec<WixAppProfileView>> {
+    Ok(state.desk.wix_apps.list())
 }
 
 /// Add a profile; the secret goes straight to the OS keyring. Advanced profiles start serving their App URL and
@@ -54,8 +69,8 @@ pub async fn add_wix_app_profile(
 
 #[tauri::command]
 #[specta::specta]
-pub fn remove_wix_app_profile(state: State<'_, AppState>, profile_id: String) -> Result<()> {
-    Ok(state.desk.wix_apps.remove(&profile_id)?)
+pub async fn remove_wix_app_profile(state: State<'_, AppState>, profile_id: String) -> Result<()> {
+    Ok(state.desk.wix_apps.remove(&profile_id).await?)
 }
 
 /// Basic OAuth: an access token (4 hours) for an instance.
@@ -90,12 +105,16 @@ pub async fn wix_app_refresh(
 
 #[tauri::command]
 #[specta::specta]
-pub fn wix_app_token_status(
+pub async fn wix_app_token_status(
     state: State<'_, AppState>,
     profile_id: String,
     instance_id: String,
-) -> Option<AppTokenStatus> {
-    state.desk.wix_apps.token_status(&profile_id, &instance_id)
+) -> Result<Option<AppTokenStatus>> {
+    Ok(state
+        .desk
+        .wix_apps
+        .token_status(&profile_id, &instance_id)
+        .await)
 }
 
 #[tauri::command]
@@ -144,16 +163,43 @@ pub fn install_on_sandbox(
     })
 }
 
-/// Forward install outcomes from the core to the window.
-pub fn forward_install_events(app: &AppHandle) {
+/// Forward installs and background renewals from the core to the window.
+pub fn forward_events(app: &AppHandle) {
     let state = tauri::Manager::state::<AppState>(app);
     let mut events = state.desk.wix_apps.subscribe();
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        while let Ok(outcome) = events.recv().await {
-            log::info!("Wix app install: {}", outcome.message);
-            if let Err(e) = WixAppInstalled(outcome).emit(&handle) {
-                log::warn!("could not notify the window of an install: {e}");
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    log::warn!("the window missed {missed} Wix app events");
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            let sent = match event {
+                WixAppEvent::Installed(outcome) => {
+                    log::info!("Wix app install: {}", outcome.message);
+                    WixAppInstalled(outcome).emit(&handle)
+                }
+                WixAppEvent::TokenRenewed(status) => WixAppTokenRenewed(status).emit(&handle),
+                WixAppEvent::RenewalFailed {
+                    profile_id,
+                    instance_id,
+                    message,
+                } => {
+                    log::warn!("Wix app token renewal: {message}");
+                    WixAppRenewalFailed {
+                        profile_id,
+                        instance_id,
+                        message,
+                    }
+                    .emit(&handle)
+                }
+            };
+            if let Err(e) = sent {
+                log::warn!("could not notify the window of a Wix app event: {e}");
             }
         }
     });

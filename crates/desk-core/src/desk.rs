@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
-use vault::{Secret, SecretStore, entry};
+use vault::{Secret, SecretStore};
 use wix_client::oauth_apps::{self as wire, OAuthAppsClient};
 use wix_client::{AdminAuth, ClientConfig};
 
@@ -14,13 +14,11 @@ use crate::oauth_apps::{
     AppsPage, AppsQuery, CreatedApp, DomainMapping, OAuthAppDetails, OAuthAppFields, OAuthAppRow,
     SecretStorage, SortField, SortOrder,
 };
-use crate::projects::{NewProject, Project, ProjectTarget, Projects};
+use crate::projects::{NewProject, Project, ProjectTarget, Projects, SANDBOX_ID};
 use crate::sandbox::Sandbox;
+use crate::secrets::{Entry, Owner, Secrets};
 use crate::sign_in::{SignIn, Target as SignInTarget};
 use crate::wix_apps::{Bases, WixApps};
-
-/// Where real Wix projects are called. Tests point it at an emulator.
-pub const ENV_WIX_API_BASE: &str = "OAUTHDESK_WIX_API_BASE";
 
 /// One field the user must fix, named as the form names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -39,10 +37,36 @@ pub struct ConnectionCheck {
     pub millis: u32,
 }
 
+/// Where a desk sends its calls, and how long browser logins wait. The defaults are Wix's; tests point them at an
+/// emulator (the app's shell decides whether such a switch exists in a build).
+#[derive(Debug, Clone)]
+pub struct DeskOptions {
+    /// Where browser logins return: the app's deep link (`<scheme>://callback`).
+    pub redirect_uri: String,
+    /// Where connected Wix projects' APIs are (`https://www.wixapis.com/`).
+    pub wix_api: url::Url,
+    /// Where Wix's installer pages are, for Wix app OAuth (`https://www.wix.com/`).
+    pub wix_installer: url::Url,
+    /// How long a browser login waits for its callback.
+    pub login_deadline: std::time::Duration,
+}
+
+impl Default for DeskOptions {
+    fn default() -> Self {
+        Self {
+            redirect_uri: DEFAULT_REDIRECT_URI.to_owned(),
+            wix_api: ClientConfig::default().base_url,
+            wix_installer: url::Url::parse("https://www.wix.com/").expect("a URL"),
+            login_deadline: wix_client::callback::DEFAULT_DEADLINE,
+        }
+    }
+}
+
 pub struct Desk {
     pub projects: Arc<Projects>,
-    pub vault: Arc<dyn SecretStore>,
-    pub sandbox: Sandbox,
+    /// The one writer of keyring entries.
+    pub secrets: Arc<Secrets>,
+    pub sandbox: Arc<Sandbox>,
     /// Member sign-in: pending browser logins, token sessions, the request timeline.
     pub sign_in: SignIn,
     /// Wix app OAuth profiles and their loopback App URL / Redirect URL servers.
@@ -50,59 +74,40 @@ pub struct Desk {
     wix_base: url::Url,
 }
 
-/// Where Wix's installer pages are for real Wix apps (default `https://www.wix.com/`).
-pub const ENV_WIX_INSTALLER_BASE: &str = "OAUTHDESK_WIX_INSTALLER_BASE";
-
-/// Overrides how long a browser login waits for its callback (seconds; default 300). Tests use it to expire one.
-pub const ENV_LOGIN_DEADLINE: &str = "OAUTHDESK_LOGIN_DEADLINE_SECONDS";
-
 /// Where member sign-in returns by default: the app's deep link.
 pub const DEFAULT_REDIRECT_URI: &str = "oauthdesk://callback";
 
 impl Desk {
-    /// Open the project list and start the sandbox; browser logins return to [`DEFAULT_REDIRECT_URI`].
-    pub async fn open(data_dir: &Path, vault: Arc<dyn SecretStore>) -> Result<Self> {
-        Self::open_with(data_dir, vault, DEFAULT_REDIRECT_URI).await
+    /// Open the project list and start the sandbox, with Wix's defaults.
+    pub async fn open(data_dir: &Path, store: Arc<dyn SecretStore>) -> Result<Self> {
+        Self::open_with(data_dir, store, DeskOptions::default()).await
     }
 
-    /// Open with the deep link browser logins return to (`<scheme>://callback`).
+    /// Open with `options`. No keyring call is made here: a locked keyring must not keep the window from opening.
     pub async fn open_with(
         data_dir: &Path,
-        vault: Arc<dyn SecretStore>,
-        redirect_uri: &str,
+        store: Arc<dyn SecretStore>,
+        options: DeskOptions,
     ) -> Result<Self> {
-        let projects = Arc::new(Projects::open(data_dir)?);
-        let sandbox = Sandbox::start(data_dir).await?;
-        let wix_base = std::env::var(ENV_WIX_API_BASE)
-            .ok()
-            .and_then(|v| url::Url::parse(&v).ok())
-            .unwrap_or_else(|| ClientConfig::default().base_url);
-        let deadline = std::env::var(ENV_LOGIN_DEADLINE)
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|s| *s > 0)
-            .map(std::time::Duration::from_secs)
-            .unwrap_or(wix_client::callback::DEFAULT_DEADLINE);
-        let sandbox_bases = Bases {
-            api: sandbox.base_url().clone(),
-            installer: sandbox.base_url().clone(),
-        };
+        let secrets = Secrets::open(data_dir, store).await?;
+        let projects = Arc::new(Projects::open(data_dir, &secrets).await?);
+        let sandbox = Arc::new(Sandbox::start(data_dir).await?);
         let wix_bases = Bases {
-            api: wix_base.clone(),
-            installer: std::env::var(ENV_WIX_INSTALLER_BASE)
-                .ok()
-                .and_then(|v| url::Url::parse(&v).ok())
-                .unwrap_or_else(|| url::Url::parse("https://www.wix.com/").expect("a URL")),
+            api: options.wix_api.clone(),
+            installer: options.wix_installer,
         };
-        let wix_apps = WixApps::open(data_dir, vault.clone(), sandbox_bases, wix_bases)?;
+        let wix_apps = WixApps::open(data_dir, secrets.clone(), sandbox.clone(), wix_bases).await?;
         wix_apps.serve_all().await;
+        let deadline = options
+            .login_deadline
+            .min(wix_client::callback::MAX_LIFETIME);
         Ok(Self {
             projects,
             wix_apps,
-            sign_in: SignIn::new(vault.clone(), redirect_uri.to_owned()).with_deadline(deadline),
-            vault,
+            sign_in: SignIn::new(secrets.clone(), options.redirect_uri).with_deadline(deadline),
+            secrets,
             sandbox,
-            wix_base,
+            wix_base: options.wix_api,
         })
     }
 
@@ -153,7 +158,10 @@ impl Desk {
         if project.is_sandbox() {
             return Ok(Secret::new(self.sandbox.admin().api_key.clone()));
         }
-        self.blocking_get(entry::project_api_key(&project.id))
+        self.secrets
+            .get(&Entry::ApiKey {
+                project: project.id,
+            })
             .await?
             .ok_or_else(|| {
                 CoreError::invalid(
@@ -175,11 +183,14 @@ impl Desk {
                 )
             }
             target => {
-                let key = self.blocking_get(entry::project_api_key(&project.id)).await?.ok_or_else(|| {
-                    CoreError::invalid(
-                        "apiKey",
-                        format!("The API key of “{}” is not in the OS keyring any more; remove the project and connect it again.", project.name),
-                    )
+                let entry = Entry::ApiKey {
+                    project: project.id.clone(),
+                };
+                let key = self.secrets.get(&entry).await?.ok_or_else(|| {
+                    CoreError::NotFound(format!(
+                        "The API key of “{}” is not in the OS keyring any more; remove the project and connect it again.",
+                        project.name
+                    ))
                 })?;
                 let auth = admin_auth(target, key);
                 (self.wix_base.clone(), auth)
@@ -187,13 +198,6 @@ impl Desk {
         };
         let client = OAuthAppsClient::new(ClientConfig::with_base_url(base))?;
         Ok((client, auth, project))
-    }
-
-    async fn blocking_get(&self, name: String) -> Result<Option<Secret>> {
-        let vault = self.vault.clone();
-        Ok(tokio::task::spawn_blocking(move || vault.get(&name))
-            .await
-            .map_err(join_error)??)
     }
 
     /// Connect a Wix project: check the input, prove the key with one call (so a wrong key, a missing permission
@@ -204,10 +208,18 @@ impl Desk {
         let auth = admin_auth(&checked.target, Secret::new(new.api_key.trim().to_owned()));
         let client = OAuthAppsClient::new(ClientConfig::with_base_url(self.wix_base.clone()))?;
         probe(&client, &auth).await?;
-        let (projects, vault) = (self.projects.clone(), self.vault.clone());
-        tokio::task::spawn_blocking(move || projects.add(vault.as_ref(), new))
-            .await
-            .map_err(join_error)?
+        self.projects.add(&self.secrets, new).await
+    }
+
+    /// Remove a connected project and everything it owns: its held tokens and pending logins in memory, then
+    /// every keyring entry (API key, app secrets, tokens, pending logins), then its place in the list.
+    pub async fn remove_project(&self, project_id: &str) -> Result<()> {
+        let project = self.projects.get(project_id)?;
+        if project.is_sandbox() {
+            return Err(CoreError::SandboxIsPermanent);
+        }
+        self.sign_in.forget_project(&project.id);
+        self.projects.remove(&self.secrets, &project.id).await
     }
 
     /// One call that needs the key and the permission: the cheapest honest proof the project works.
@@ -256,7 +268,11 @@ impl Desk {
         };
         let page = client.query(&auth, &wire_query).await?;
         Ok(AppsPage {
-            apps: page.apps.iter().map(|a| row(a, &project)).collect(),
+            apps: page
+                .apps
+                .iter()
+                .map(|a| row(a, self.secret_saved(&project, &a.id)))
+                .collect(),
             offset: page.offset,
             limit: query.limit,
             total: page.total,
@@ -266,7 +282,15 @@ impl Desk {
     pub async fn get_app(&self, project_id: &str, client_id: &str) -> Result<OAuthAppDetails> {
         let (client, auth, project) = self.admin(project_id).await?;
         let app = client.get(&auth, client_id).await?;
-        Ok(details(&app, &project))
+        Ok(details(&app, self.secret_saved(&project, &app.id)))
+    }
+
+    /// Whether the keyring holds the app's secret (by the ledger: no keyring call).
+    fn secret_saved(&self, project: &Project, client_id: &str) -> bool {
+        self.secrets.holds(&Entry::AppSecret {
+            project: project.id.clone(),
+            client: client_id.to_owned(),
+        })
     }
 
     /// The same checks the client runs before sending, for validation as the user types.
@@ -290,18 +314,12 @@ impl Desk {
         fields: &OAuthAppFields,
     ) -> Result<CreatedApp> {
         let (client, auth, project) = self.admin(project_id).await?;
-        let vault = self.vault.clone();
+        let sink = self.secrets.secret_sink(&project.id);
         let created = client
-            .create_and_store(&auth, &to_wire(fields), vault.as_ref(), &project.id)
+            .create_and_store(&auth, &to_wire(fields), &sink)
             .await?;
-        let saved = matches!(created.storage, wire::SecretStorage::Saved);
-        if saved {
-            self.projects
-                .note_saved_secret(&project.id, &created.app.id, true)?;
-        }
-        let project = self.projects.get(project_id)?;
         Ok(CreatedApp {
-            app: details(&created.app, &project),
+            app: details(&created.app, self.secret_saved(&project, &created.app.id)),
             secret: created.secret.as_ref().map(|s| s.expose().to_owned()),
             storage: match created.storage {
                 wire::SecretStorage::Saved => SecretStorage::Saved,
@@ -330,14 +348,14 @@ impl Desk {
             // Nothing changed, so nothing was sent: read the app as it is.
             updated = client.get(&auth, client_id).await?;
         }
-        Ok(details(&updated, &project))
+        Ok(details(&updated, self.secret_saved(&project, client_id)))
     }
 
     /// Delete the app on Wix, then its saved secret here.
     pub async fn delete_app(&self, project_id: &str, client_id: &str) -> Result<()> {
         let (client, auth, project) = self.admin(project_id).await?;
         client.delete(&auth, client_id).await?;
-        if project.saved_secrets.iter().any(|c| c == client_id) {
+        if self.secret_saved(&project, client_id) {
             self.delete_secret(project_id, client_id).await?;
         }
         Ok(())
@@ -346,33 +364,34 @@ impl Desk {
     /// The saved client secret, for an explicit reveal or copy.
     pub async fn saved_secret(&self, project_id: &str, client_id: &str) -> Result<Secret> {
         let project = self.projects.get(project_id)?;
-        self.blocking_get(entry::oauth_app_secret(&project.id, client_id))
-            .await?
-            .ok_or_else(|| {
-                CoreError::invalid(
-                    "secret",
-                    "OAuth Desk holds no secret for this app: Wix shows it only once, at creation.",
-                )
-            })
+        let entry = Entry::AppSecret {
+            project: project.id,
+            client: client_id.to_owned(),
+        };
+        self.secrets.get(&entry).await?.ok_or_else(|| {
+            CoreError::NotFound(
+                "OAuth Desk holds no secret for this app: Wix shows it only once, at creation."
+                    .into(),
+            )
+        })
     }
 
     pub async fn delete_secret(&self, project_id: &str, client_id: &str) -> Result<()> {
         let project = self.projects.get(project_id)?;
-        let vault = self.vault.clone();
-        let name = entry::oauth_app_secret(&project.id, client_id);
-        tokio::task::spawn_blocking(move || vault.delete(&name))
-            .await
-            .map_err(join_error)??;
-        self.projects
-            .note_saved_secret(&project.id, client_id, false)
+        let entry = Entry::AppSecret {
+            project: project.id,
+            client: client_id.to_owned(),
+        };
+        self.secrets.delete(&entry).await.map(|_| ())
     }
 
-    /// Delete what the app saved for the sandbox and put the emulator back to its seed.
+    /// Delete everything the app saved for the sandbox (secrets, tokens, pending logins, in memory and in the
+    /// keyring) and put the emulator back to its seed.
     pub async fn reset_sandbox(&self) -> Result<()> {
-        let (projects, vault) = (self.projects.clone(), self.vault.clone());
-        tokio::task::spawn_blocking(move || projects.reset_sandbox(vault.as_ref()))
-            .await
-            .map_err(join_error)??;
+        self.sign_in.forget_project(SANDBOX_ID);
+        self.secrets
+            .remove_owned_by(&Owner::Project(SANDBOX_ID.to_owned()))
+            .await?;
         self.sandbox.reset();
         Ok(())
     }
@@ -394,10 +413,6 @@ async fn probe(client: &OAuthAppsClient, auth: &AdminAuth) -> Result<wire::Page>
         ..wire::Query::default()
     };
     Ok(client.query(auth, &one).await?)
-}
-
-fn join_error(e: tokio::task::JoinError) -> CoreError {
-    CoreError::Sandbox(format!("a background task failed: {e}"))
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -463,23 +478,24 @@ fn date(app: &wire::OAuthApp) -> String {
         .unwrap_or_default()
 }
 
-fn row(app: &wire::OAuthApp, project: &Project) -> OAuthAppRow {
+fn row(app: &wire::OAuthApp, secret_saved: bool) -> OAuthAppRow {
     OAuthAppRow {
         id: app.id.clone(),
         name: app.fields.name.clone(),
         application_type: app.fields.application_type.to_string(),
         technology: app.fields.technology.to_string(),
         created_date: date(app),
-        redirect_uri_count: app.fields.allowed_redirect_uris.len() as u32,
-        secret_saved: project.saved_secrets.contains(&app.id),
+        redirect_uri_count: u32::try_from(app.fields.allowed_redirect_uris.len())
+            .unwrap_or(u32::MAX),
+        secret_saved,
     }
 }
 
-fn details(app: &wire::OAuthApp, project: &Project) -> OAuthAppDetails {
+fn details(app: &wire::OAuthApp, secret_saved: bool) -> OAuthAppDetails {
     OAuthAppDetails {
         id: app.id.clone(),
         created_date: date(app),
         fields: from_wire(&app.fields),
-        secret_saved: project.saved_secrets.contains(&app.id),
+        secret_saved,
     }
 }

@@ -1,17 +1,18 @@
 //! Projects: the built-in sandbox plus any Wix projects the user connects.
 //!
-//! The list lives in `<data dir>/projects.json` and holds no secret: a project's API key goes to the vault under
-//! [`vault::entry::project_api_key`]. The file also remembers *which* client secrets and token sets the app saved
-//! for a project (their names only), because the OS keyring cannot be listed: removing a project must find and
-//! delete every entry it owns.
+//! The list lives in `<data dir>/projects.json` and holds no secret: a project's API key goes to the keyring
+//! through [`Secrets`], which also remembers every other entry a project owns (app secrets, tokens, pending
+//! logins), so removing a project deletes them all.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use vault::{Secret, SecretStore, entry};
+use vault::Secret;
 
 use crate::error::{CoreError, Result};
+use crate::files::JsonFile;
+use crate::secrets::{Entry, Owner, Secrets};
 
 /// The sandbox project's fixed ID.
 pub const SANDBOX_ID: &str = "sandbox";
@@ -43,12 +44,6 @@ pub struct Project {
     pub target: ProjectTarget,
     /// RFC 3339.
     pub created_at: String,
-    /// Client IDs of OAuth apps whose secret this app saved in the vault.
-    #[serde(default)]
-    pub saved_secrets: Vec<String>,
-    /// Client IDs of OAuth apps whose visitor/member tokens this app saved in the vault.
-    #[serde(default)]
-    pub saved_tokens: Vec<String>,
 }
 
 impl Project {
@@ -57,56 +52,79 @@ impl Project {
     }
 }
 
-/// What the user types to connect a Wix project.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+/// What the user types to connect a Wix project. No `Debug`: it carries the API key.
+#[derive(Clone, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct NewProject {
     pub name: String,
-    /// Sent once, straight into the vault.
+    /// Sent once, straight into the keyring.
     pub api_key: String,
     pub target: ProjectTarget,
 }
 
-#[derive(Serialize, Deserialize)]
-struct ProjectFile {
+#[derive(Serialize)]
+struct ProjectFile<'a> {
     version: u32,
-    projects: Vec<Project>,
+    projects: &'a [Project],
+}
+
+/// A project as earlier versions wrote it: they listed saved secrets and tokens in the file (the ledger now
+/// lives with [`Secrets`]).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredProject {
+    #[serde(flatten)]
+    project: Project,
+    #[serde(default)]
+    saved_secrets: Vec<String>,
+    #[serde(default)]
+    saved_tokens: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct StoredFile {
+    version: u32,
+    projects: Vec<StoredProject>,
 }
 
 /// The project list, kept in memory and written through to its file on every change.
 pub struct Projects {
-    path: PathBuf,
+    file: JsonFile,
     list: Mutex<Vec<Project>>,
 }
 
 impl Projects {
-    /// Load `<data_dir>/projects.json` (or start empty), making sure the sandbox project exists.
-    pub fn open(data_dir: &Path) -> Result<Self> {
-        let path = data_dir.join(FILE_NAME);
-        let mut list = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let file: ProjectFile =
-                    serde_json::from_slice(&bytes).map_err(|e| CoreError::CorruptFile {
-                        path: path.display().to_string(),
-                        reason: e.to_string(),
-                    })?;
-                if file.version != FILE_VERSION {
-                    return Err(CoreError::CorruptFile {
-                        path: path.display().to_string(),
-                        reason: format!("version {} is not {FILE_VERSION}", file.version),
-                    });
-                }
-                file.projects
+    /// Load `<data_dir>/projects.json` (or start with the sandbox alone). Keyring entries that earlier versions
+    /// listed in the file are handed to `secrets`' ledger.
+    pub async fn open(data_dir: &Path, secrets: &Secrets) -> Result<Self> {
+        let file = JsonFile::new(data_dir.join(FILE_NAME));
+        let stored = file.read::<StoredFile>().await?;
+        if let Some(stored) = &stored
+            && stored.version != FILE_VERSION
+        {
+            return Err(CoreError::CorruptFile {
+                path: file.path().display().to_string(),
+                reason: format!("version {} is not {FILE_VERSION}", stored.version),
+            });
+        }
+        let stored = stored.map(|f| f.projects).unwrap_or_default();
+        let mut earlier = Vec::new();
+        for p in &stored {
+            let project = || p.project.id.clone();
+            if !p.project.is_sandbox() {
+                earlier.push(Entry::ApiKey { project: project() });
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => {
-                return Err(CoreError::Io {
-                    action: "read",
-                    path: path.display().to_string(),
-                    source,
-                });
-            }
-        };
+            earlier.extend(p.saved_secrets.iter().map(|c| Entry::AppSecret {
+                project: project(),
+                client: c.clone(),
+            }));
+            earlier.extend(p.saved_tokens.iter().map(|c| Entry::MemberTokens {
+                project: project(),
+                client: c.clone(),
+            }));
+        }
+        secrets.adopt(earlier).await?;
+        let mut list: Vec<Project> = stored.into_iter().map(|p| p.project).collect();
         let fresh = !list.iter().any(Project::is_sandbox);
         if fresh {
             list.insert(
@@ -116,18 +134,14 @@ impl Projects {
                     name: "Sandbox (local emulator)".to_owned(),
                     target: ProjectTarget::Sandbox,
                     created_at: now(),
-                    saved_secrets: Vec::new(),
-                    saved_tokens: Vec::new(),
                 },
             );
         }
         let projects = Self {
-            path,
+            file,
             list: Mutex::new(list),
         };
-        if fresh {
-            projects.save(&projects.lock())?;
-        }
+        projects.save(projects.list()).await?;
         Ok(projects)
     }
 
@@ -178,101 +192,62 @@ impl Projects {
             name: name.to_owned(),
             target,
             created_at: now(),
-            saved_secrets: Vec::new(),
-            saved_tokens: Vec::new(),
         })
     }
 
-    /// Validate, put the API key in the vault, then record the project. If the vault refuses, nothing is recorded.
-    pub fn add(&self, vault: &dyn SecretStore, new: NewProject) -> Result<Project> {
+    /// Validate, put the API key in the keyring, then record the project. If the keyring refuses, nothing is
+    /// recorded; if the file cannot be written, the key is taken back out.
+    pub async fn add(&self, secrets: &Arc<Secrets>, new: NewProject) -> Result<Project> {
         let project = Self::check(&new)?;
-        let api_key = new.api_key.trim();
-        vault.set(
-            &entry::project_api_key(&project.id),
-            &Secret::new(api_key.to_owned()),
-        )?;
-        let mut list = self.lock();
-        list.push(project.clone());
-        if let Err(e) = self.save(&list) {
-            list.pop();
-            let _ = vault.delete(&entry::project_api_key(&project.id));
+        let key = Entry::ApiKey {
+            project: project.id.clone(),
+        };
+        secrets
+            .set(&key, Secret::new(new.api_key.trim().to_owned()))
+            .await?;
+        let snapshot = {
+            let mut list = self.lock();
+            list.push(project.clone());
+            list.clone()
+        };
+        if let Err(e) = self.save(snapshot).await {
+            self.lock().retain(|p| p.id != project.id);
+            let _ = secrets
+                .remove_owned_by(&Owner::Project(project.id.clone()))
+                .await;
             return Err(e);
         }
         Ok(project)
     }
 
-    /// Delete every vault entry the project owns, then forget it. The sandbox cannot be removed.
-    pub fn remove(&self, vault: &dyn SecretStore, id: &str) -> Result<()> {
+    /// Delete every keyring entry the project owns, then forget it. The sandbox cannot be removed.
+    pub async fn remove(&self, secrets: &Secrets, id: &str) -> Result<()> {
         let project = self.get(id)?;
         if project.is_sandbox() {
             return Err(CoreError::SandboxIsPermanent);
         }
-        forget_secrets(vault, &project)?;
-        let mut list = self.lock();
-        list.retain(|p| p.id != id);
-        self.save(&list)
-    }
-
-    /// Delete the secrets and tokens saved for the sandbox (its emulator is reset by the caller).
-    pub fn reset_sandbox(&self, vault: &dyn SecretStore) -> Result<()> {
-        let sandbox = self.get(SANDBOX_ID)?;
-        forget_secrets(vault, &sandbox)?;
-        self.update(SANDBOX_ID, |p| {
-            p.saved_secrets.clear();
-            p.saved_tokens.clear();
-        })
-    }
-
-    /// Change a project in place and save.
-    pub fn update(&self, id: &str, change: impl FnOnce(&mut Project)) -> Result<()> {
-        let mut list = self.lock();
-        let project = list
-            .iter_mut()
-            .find(|p| p.id == id)
-            .ok_or_else(|| CoreError::UnknownProject(id.to_owned()))?;
-        change(project);
-        self.save(&list)
-    }
-
-    /// Record that a client secret was saved in the vault for `client_id`.
-    pub fn note_saved_secret(&self, id: &str, client_id: &str, saved: bool) -> Result<()> {
-        self.update(id, |p| note(&mut p.saved_secrets, client_id, saved))
-    }
-
-    /// Record that tokens were saved in the vault for `client_id`.
-    pub fn note_saved_tokens(&self, id: &str, client_id: &str, saved: bool) -> Result<()> {
-        self.update(id, |p| note(&mut p.saved_tokens, client_id, saved))
-    }
-
-    fn save(&self, list: &[Project]) -> Result<()> {
-        let file = ProjectFile {
-            version: FILE_VERSION,
-            projects: list.to_vec(),
+        secrets
+            .remove_owned_by(&Owner::Project(project.id.clone()))
+            .await?;
+        let snapshot = {
+            let mut list = self.lock();
+            list.retain(|p| p.id != id);
+            list.clone()
         };
-        let bytes = serde_json::to_vec_pretty(&file).expect("projects serialize");
-        write_atomically(&self.path, &bytes)
+        self.save(snapshot).await
+    }
+
+    async fn save(&self, projects: Vec<Project>) -> Result<()> {
+        self.file
+            .save(&ProjectFile {
+                version: FILE_VERSION,
+                projects: &projects,
+            })
+            .await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Project>> {
         self.list.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-fn forget_secrets(vault: &dyn SecretStore, project: &Project) -> Result<()> {
-    vault.delete(&entry::project_api_key(&project.id))?;
-    for client_id in &project.saved_secrets {
-        vault.delete(&entry::oauth_app_secret(&project.id, client_id))?;
-    }
-    for client_id in &project.saved_tokens {
-        vault.delete(&entry::member_tokens(&project.id, client_id))?;
-    }
-    Ok(())
-}
-
-fn note(list: &mut Vec<String>, client_id: &str, present: bool) {
-    list.retain(|c| c != client_id);
-    if present {
-        list.push(client_id.to_owned());
     }
 }
 
@@ -289,21 +264,6 @@ fn checked_id(field: &str, label: &str, value: &str) -> Result<String> {
         })
 }
 
-/// Write to a temporary file beside `path`, then rename over it: a crash never leaves half a file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |action, source| CoreError::Io {
-        action,
-        path: path.display().to_string(),
-        source,
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| io("create the folder of", e))?;
-    }
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, bytes).map_err(|e| io("write", e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io("replace", e))
-}
-
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -311,7 +271,7 @@ fn now() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vault::MemoryStore;
+    use vault::{MemoryStore, SecretStore};
 
     const SITE: &str = "1a2b3c4d-1234-4abc-9def-0123456789ab";
 
@@ -325,40 +285,45 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_fresh_list_has_only_the_sandbox_and_is_written_to_disk() {
+    async fn open(dir: &Path, store: Arc<MemoryStore>) -> (Projects, Arc<Secrets>) {
+        let secrets = Secrets::open(dir, store).await.unwrap();
+        (Projects::open(dir, &secrets).await.unwrap(), secrets)
+    }
+
+    #[tokio::test]
+    async fn a_fresh_list_has_only_the_sandbox_and_is_written_to_disk() {
         let dir = tempfile::tempdir().unwrap();
-        let projects = Projects::open(dir.path()).unwrap();
+        let (projects, _) = open(dir.path(), Arc::default()).await;
         let list = projects.list();
         assert_eq!(list.len(), 1);
         assert!(list[0].is_sandbox());
         assert!(dir.path().join(FILE_NAME).exists());
     }
 
-    #[test]
-    fn an_added_project_keeps_its_key_in_the_vault_and_never_in_the_file() {
+    #[tokio::test]
+    async fn an_added_project_keeps_its_key_in_the_vault_and_never_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let vault = MemoryStore::default();
-        let projects = Projects::open(dir.path()).unwrap();
-        let p = projects.add(&vault, site_project("Shop")).unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let (projects, secrets) = open(dir.path(), store.clone()).await;
+        let p = projects.add(&secrets, site_project("Shop")).await.unwrap();
         let file = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(file.contains("Shop") && file.contains(SITE));
         assert!(
             !file.contains("IST.eyJ"),
             "the API key reached the project file"
         );
-        let key = vault.get(&entry::project_api_key(&p.id)).unwrap().unwrap();
+        let key = store.get(&format!("api-key/{}", p.id)).unwrap().unwrap();
         assert!(key.expose().starts_with("IST."));
         // and it survives a restart
-        let reopened = Projects::open(dir.path()).unwrap();
+        let (reopened, _) = open(dir.path(), store).await;
         assert_eq!(reopened.get(&p.id).unwrap().name, "Shop");
     }
 
-    #[test]
-    fn bad_input_names_the_field_and_stores_nothing() {
+    #[tokio::test]
+    async fn bad_input_names_the_field_and_stores_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let vault = MemoryStore::default();
-        let projects = Projects::open(dir.path()).unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let (projects, secrets) = open(dir.path(), store.clone()).await;
         let mut bad_site = site_project("Shop");
         bad_site.target = ProjectTarget::Site {
             site_id: "not-a-guid".into(),
@@ -370,58 +335,106 @@ mod tests {
             (bad_site, "siteId"),
             (bad_key, "apiKey"),
         ] {
-            match projects.add(&vault, input) {
+            match projects.add(&secrets, input).await {
                 Err(CoreError::InvalidInput { field: f, .. }) => assert_eq!(f, field),
                 other => panic!("expected an error on {field}, got {other:?}"),
             }
         }
         assert_eq!(projects.list().len(), 1);
-        assert!(vault.names().is_empty());
+        assert!(store.names().is_empty());
     }
 
-    #[test]
-    fn a_refusing_vault_records_no_project() {
+    #[tokio::test]
+    async fn a_refusing_vault_records_no_project() {
         let dir = tempfile::tempdir().unwrap();
-        let projects = Projects::open(dir.path()).unwrap();
+        let (projects, secrets) = open(dir.path(), Arc::new(MemoryStore::failing_writes())).await;
         let err = projects
-            .add(&MemoryStore::failing_writes(), site_project("Shop"))
+            .add(&secrets, site_project("Shop"))
+            .await
             .unwrap_err();
         assert!(matches!(err, CoreError::Vault(_)));
         assert_eq!(projects.list().len(), 1);
     }
 
-    #[test]
-    fn removing_a_project_deletes_every_vault_entry_it_owns() {
+    #[tokio::test]
+    async fn removing_a_project_deletes_every_keyring_entry_it_owns_and_no_other() {
         let dir = tempfile::tempdir().unwrap();
-        let vault = MemoryStore::default();
-        let projects = Projects::open(dir.path()).unwrap();
-        let p = projects.add(&vault, site_project("Shop")).unwrap();
-        vault
-            .set(&entry::oauth_app_secret(&p.id, "c1"), &Secret::from("s"))
-            .unwrap();
-        vault
-            .set(&entry::member_tokens(&p.id, "c1"), &Secret::from("t"))
-            .unwrap();
-        projects.note_saved_secret(&p.id, "c1", true).unwrap();
-        projects.note_saved_tokens(&p.id, "c1", true).unwrap();
-        projects.remove(&vault, &p.id).unwrap();
-        assert!(vault.names().is_empty(), "left behind: {:?}", vault.names());
+        let store = Arc::new(MemoryStore::default());
+        let (projects, secrets) = open(dir.path(), store.clone()).await;
+        let shop = projects.add(&secrets, site_project("Shop")).await.unwrap();
+        let blog = projects.add(&secrets, site_project("Blog")).await.unwrap();
+        for project in [&shop.id, &blog.id] {
+            let sink = secrets.secret_sink(project);
+            wix_client::store::SecretSink::keep(&sink, "c1", &Secret::from("s"))
+                .await
+                .unwrap();
+            let tokens = wix_client::visitor::Tokens {
+                access_token: Secret::from("a"),
+                expires_at: chrono::Utc::now(),
+                refresh_token: Secret::from("r"),
+                role: wix_client::visitor::Role::Member,
+            };
+            secrets
+                .token_store(project, "c1")
+                .save(&tokens)
+                .await
+                .unwrap();
+        }
+        projects.remove(&secrets, &shop.id).await.unwrap();
+        assert_eq!(
+            store.names(),
+            [
+                format!("api-key/{}", blog.id),
+                format!("member-tokens/{}/c1", blog.id),
+                format!("oauth-app-secret/{}/c1", blog.id),
+            ]
+        );
         assert!(matches!(
-            projects.get(&p.id),
+            projects.get(&shop.id),
             Err(CoreError::UnknownProject(_))
         ));
         assert!(matches!(
-            projects.remove(&vault, SANDBOX_ID),
+            projects.remove(&secrets, SANDBOX_ID).await,
             Err(CoreError::SandboxIsPermanent)
         ));
     }
 
-    #[test]
-    fn a_damaged_file_is_reported_not_overwritten() {
+    #[tokio::test]
+    async fn entries_listed_by_an_earlier_version_are_adopted_and_removed_with_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::default());
+        for name in [
+            "api-key/p1",
+            "oauth-app-secret/p1/c1",
+            "member-tokens/p1/c2",
+        ] {
+            store.set(name, &Secret::from("old")).unwrap();
+        }
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            serde_json::json!({"version": 1, "projects": [{
+                "id": "p1", "name": "Old", "createdAt": "2026-01-01T00:00:00Z",
+                "target": {"type": "site", "siteId": SITE},
+                "savedSecrets": ["c1"], "savedTokens": ["c2"]
+            }]})
+            .to_string(),
+        )
+        .unwrap();
+        let (projects, secrets) = open(dir.path(), store.clone()).await;
+        assert_eq!(projects.list().len(), 2, "the sandbox is added");
+        projects.remove(&secrets, "p1").await.unwrap();
+        assert!(store.names().is_empty(), "left behind: {:?}", store.names());
+    }
+
+    #[tokio::test]
+    async fn a_damaged_file_is_reported_not_overwritten() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), b"{ not json").unwrap();
+        let secrets = Secrets::open(dir.path(), Arc::new(MemoryStore::default()))
+            .await
+            .unwrap();
         assert!(matches!(
-            Projects::open(dir.path()),
+            Projects::open(dir.path(), &secrets).await,
             Err(CoreError::CorruptFile { .. })
         ));
         assert_eq!(

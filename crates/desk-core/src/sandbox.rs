@@ -42,7 +42,7 @@ impl Sandbox {
             }
             None => wix_emulator::start(config).await,
         }
-        .map_err(|e| CoreError::Sandbox(e.to_string()))?;
+        .map_err(|e| CoreError::Sandbox(format!("could not start: {e}")))?;
         if let Some(port) = emulator.base_url().port()
             && Some(port) != remembered
             && let Err(e) = std::fs::create_dir_all(&dir)
@@ -60,6 +60,21 @@ impl Sandbox {
 
     pub fn admin(&self) -> &AdminCredentials {
         self.emulator.admin()
+    }
+
+    /// Register a Wix app's App URL and Redirect URL with the sandbox (in-process, as the Dev Center would).
+    pub fn register_wix_app(&self, app_id: &str, app_url: &str, redirect_url: &str) -> Result<()> {
+        if self
+            .emulator
+            .set_wix_app_urls(app_id, app_url, redirect_url)
+        {
+            Ok(())
+        } else {
+            Err(CoreError::invalid(
+                "appId",
+                "The sandbox has no Wix app with this ID: use the sandbox's demo app (“Fill in the sandbox demo app”).",
+            ))
+        }
     }
 
     /// Back to the seeded OAuth apps.

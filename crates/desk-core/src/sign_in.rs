@@ -1,8 +1,10 @@
 //! The member sign-in workbench: visitor tokens, browser login with a deep-link callback, custom login, external
 //! login, renewal and logout, per project + OAuth app (client ID only — never the app's secret).
 //!
-//! Tokens live in the vault (one entry per project + client ID) and never leave this module except as an auth
-//! header on an explicit copy: the UI gets a [`TokenStatus`] (role, expiry, decoded claims) instead.
+//! Tokens live in the keyring (one entry per project + client ID, written through [`Secrets`]) and never leave
+//! this module except as an auth header on an explicit copy: the UI gets a [`TokenStatus`] (role, expiry, decoded
+//! claims) instead. Each pending browser login is kept in the keyring too (it holds the PKCE verifier), so a cold
+//! start by the deep link can finish it; it is deleted the moment the login ends.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -11,13 +13,14 @@ use std::time::Duration;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use vault::Secret;
-use wix_client::callback::{DEFAULT_DEADLINE, PendingFlows, Rejection, SavedFlow};
+use wix_client::callback::{Accepted, DEFAULT_DEADLINE, PendingFlows, Refused, SavedFlow};
 use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
 use wix_client::pkce::OAuthData;
 use wix_client::visitor::{Role, TokenSession, Tokens, VisitorAuth};
 use wix_client::{ClientConfig, RequestRecord};
 
 use crate::error::{CoreError, Result};
+use crate::secrets::{Entry, Secrets};
 
 /// Renew this long before the access token expires.
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
@@ -113,11 +116,12 @@ type Key = (String, String);
 
 /// The sign-in state of the whole app: pending browser logins, token sessions, emailed-code logins, timeline.
 pub struct SignIn {
-    vault: Arc<dyn vault::SecretStore>,
+    secrets: Arc<Secrets>,
     pub redirect_uri: String,
     flows: PendingFlows,
-    /// flow ID → state (the state itself stays here).
-    flow_ids: Mutex<HashMap<String, String>>,
+    /// Set once the logins a previous run left pending were taken back from the keyring (on first need, not at
+    /// start, so a slow keyring never delays the window).
+    restored: tokio::sync::OnceCell<()>,
     sessions: Mutex<HashMap<Key, Arc<TokenSession>>>,
     /// State tokens of logins waiting for an emailed code.
     verifications: Mutex<HashMap<Key, Secret>>,
@@ -126,23 +130,12 @@ pub struct SignIn {
 }
 
 impl SignIn {
-    /// Logins left pending by a previous run (whose callback may be what started this one) are taken back from
-    /// the vault.
-    pub fn new(vault: Arc<dyn vault::SecretStore>, redirect_uri: String) -> Self {
-        let flows = PendingFlows::new();
-        match vault.get(&vault::entry::pending_logins()) {
-            Ok(Some(saved)) => match serde_json::from_str::<Vec<SavedFlow>>(saved.expose()) {
-                Ok(saved) => flows.import(saved),
-                Err(e) => tracing::warn!("ignoring unreadable pending logins: {e}"),
-            },
-            Ok(None) => {}
-            Err(e) => tracing::warn!("could not read pending logins from the keyring: {e}"),
-        }
+    pub fn new(secrets: Arc<Secrets>, redirect_uri: String) -> Self {
         Self {
-            vault,
+            secrets,
             redirect_uri,
-            flows,
-            flow_ids: Mutex::default(),
+            flows: PendingFlows::new(),
+            restored: tokio::sync::OnceCell::new(),
             sessions: Mutex::default(),
             verifications: Mutex::default(),
             timeline: Arc::default(),
@@ -156,24 +149,71 @@ impl SignIn {
         self
     }
 
-    /// Keep the pending logins in the vault (they hold PKCE verifiers), so a cold start can finish one.
-    fn save_flows(&self) {
-        let saved = self.flows.export();
-        let entry = vault::entry::pending_logins();
-        let result = if saved.is_empty() {
-            self.vault.delete(&entry).map(|_| ())
-        } else {
-            match serde_json::to_string(&saved) {
-                Ok(json) => self.vault.set(&entry, &Secret::new(json)),
-                Err(e) => {
-                    tracing::warn!("could not encode pending logins: {e}");
-                    Ok(())
+    /// Take back the logins a previous run left pending (its callback may be what started this run); expired or
+    /// unreadable ones are deleted. Runs once.
+    async fn restore_pending(&self) {
+        self.restored
+            .get_or_init(|| async {
+                let saved = self
+                    .secrets
+                    .entries(|e| matches!(e, Entry::PendingLogin { .. }));
+                for entry in saved {
+                    let flow = match self.secrets.get(&entry).await {
+                        Ok(Some(json)) => serde_json::from_str::<SavedFlow>(json.expose()).ok(),
+                        Ok(None) => None,
+                        Err(e) => {
+                            tracing::warn!("could not read a pending login from the keyring: {e}");
+                            continue;
+                        }
+                    };
+                    if !flow.is_some_and(|f| self.flows.restore(f))
+                        && let Err(e) = self.secrets.delete(&entry).await
+                    {
+                        tracing::warn!("could not delete an ended login from the keyring: {e}");
+                    }
                 }
-            }
+            })
+            .await;
+    }
+
+    /// Keep a started login in the keyring (it holds the verifier), so a cold start can finish it.
+    async fn keep_flow(&self, flow_id: &str, project_id: &str) {
+        let Some(saved) = self.flows.saved(flow_id) else {
+            return;
         };
-        if let Err(e) = result {
-            tracing::warn!("could not keep pending logins in the keyring: {e}");
+        let entry = Entry::PendingLogin {
+            project: project_id.to_owned(),
+            flow: flow_id.to_owned(),
+        };
+        let json = serde_json::to_string(&saved).expect("a saved flow serializes");
+        if let Err(e) = self.secrets.set(&entry, Secret::new(json)).await {
+            tracing::warn!(
+                "could not keep the pending login in the keyring (a cold start cannot finish it): {e}"
+            );
         }
+    }
+
+    /// Delete an ended login's keyring entry.
+    async fn drop_flow(&self, flow_id: &str) {
+        let entries = self
+            .secrets
+            .entries(|e| matches!(e, Entry::PendingLogin { flow, .. } if flow == flow_id));
+        for entry in entries {
+            if let Err(e) = self.secrets.delete(&entry).await {
+                tracing::warn!("could not delete an ended login from the keyring: {e}");
+            }
+        }
+    }
+
+    /// Forget everything held in memory for a project that is being removed or reset: its token sessions, its
+    /// logins waiting for a code or a callback. (Its keyring entries are deleted by their owner, [`Secrets`].)
+    pub fn forget_project(&self, project_id: &str) {
+        self.lock_sessions().retain(|(p, _), _| p != project_id);
+        self.verifications
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(p, _), _| p != project_id);
+        self.flows.cancel_project(project_id);
     }
 
     fn config(&self, target: &Target) -> ClientConfig {
@@ -206,13 +246,10 @@ impl SignIn {
             return Ok(session.clone());
         }
         let auth = VisitorAuth::new(self.config(target), &target.client_id)?;
-        let (vault, project) = (self.vault.clone(), target.project_id.clone());
-        let session = tokio::task::spawn_blocking(move || {
-            TokenSession::open(auth, vault, &project, RENEW_MARGIN)
-        })
-        .await
-        .map_err(|e| CoreError::Sandbox(e.to_string()))??;
-        let session = Arc::new(session);
+        let store = self
+            .secrets
+            .token_store(&target.project_id, &target.client_id);
+        let session = Arc::new(TokenSession::open(auth, store, RENEW_MARGIN).await?);
         Ok(self.lock_sessions().entry(key).or_insert(session).clone())
     }
 
@@ -249,15 +286,15 @@ impl SignIn {
             .members(target)?
             .login_url(&caller, &oauth, ResponseMode::Query, None)
             .await?;
-        let state = self
-            .flows
-            .start(&target.project_id, &target.client_id, oauth, self.lifetime);
         let flow_id = uuid::Uuid::new_v4().to_string();
-        self.flow_ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(flow_id.clone(), state);
-        self.save_flows();
+        self.flows.start(
+            &flow_id,
+            &target.project_id,
+            &target.client_id,
+            oauth,
+            self.lifetime,
+        );
+        self.keep_flow(&flow_id, &target.project_id).await;
         Ok(BrowserLogin {
             flow_id,
             auth_url: url.to_string(),
@@ -266,14 +303,12 @@ impl SignIn {
         })
     }
 
-    pub fn cancel_browser_login(&self, flow_id: &str) -> bool {
-        let state = self
-            .flow_ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(flow_id);
-        let cancelled = state.is_some_and(|s| self.flows.cancel(&s));
-        self.save_flows();
+    /// Stop waiting for a browser login; `false` if it was not waiting.
+    pub async fn cancel_browser_login(&self, flow_id: &str) -> bool {
+        let cancelled = self.flows.cancel(flow_id).is_some();
+        if cancelled {
+            self.drop_flow(flow_id).await;
+        }
         cancelled
     }
 
@@ -291,52 +326,26 @@ impl SignIn {
             accepted: false,
             message,
         };
-        let accepted = self.flows.accept(url);
-        if !matches!(
-            accepted,
-            Err(Rejection::UnknownState
-                | Rejection::Replayed
-                | Rejection::MissingState
-                | Rejection::TooLong
-                | Rejection::Malformed(_))
-        ) {
-            // The table changed (a flow ended, or expired): keep the vault in step.
-            self.save_flows();
-        }
-        let (flow, code) = match accepted {
+        self.restore_pending().await;
+        let Accepted {
+            flow_id,
+            flow,
+            code,
+        } = match self.flows.accept(url) {
             Ok(accepted) => accepted,
-            Err(rejection) => {
-                // A refusal or an expiry ends its flow: tell the UI which one stopped waiting.
+            Err(Refused { rejection, ended }) => {
+                // A forged, mistargeted or replayed link changed nothing and writes nothing. A refusal or an
+                // expiry ended its login: delete its keyring entry and tell the UI which login stopped waiting.
                 let mut outcome = rejected(format!("Ignored a sign-in callback: {rejection}."));
-                if matches!(rejection, Rejection::Refused { .. } | Rejection::Expired(_)) {
-                    let mut ids = self.flow_ids.lock().unwrap_or_else(|e| e.into_inner());
-                    let ended: Vec<String> = ids
-                        .iter()
-                        .filter(|(_, state)| !self.flows.is_pending(state))
-                        .map(|(id, _)| id.clone())
-                        .collect();
-                    for id in &ended {
-                        ids.remove(id);
-                    }
-                    if let [id] = ended.as_slice() {
-                        outcome.flow_id = Some(id.clone());
-                    }
+                if let Some(id) = ended {
+                    self.drop_flow(&id).await;
+                    outcome.flow_id = Some(id);
                 }
                 return outcome;
             }
         };
-        let state = flow.oauth.state.secret().clone();
-        let flow_id = {
-            let mut ids = self.flow_ids.lock().unwrap_or_else(|e| e.into_inner());
-            let id = ids
-                .iter()
-                .find(|(_, s)| **s == state)
-                .map(|(id, _)| id.clone());
-            if let Some(id) = &id {
-                ids.remove(id);
-            }
-            id
-        };
+        self.drop_flow(&flow_id).await;
+        let flow_id = Some(flow_id);
         let outcome = |accepted: bool, message: String| CallbackOutcome {
             flow_id: flow_id.clone(),
             project_id: Some(flow.project_id.clone()),

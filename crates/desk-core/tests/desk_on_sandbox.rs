@@ -54,12 +54,12 @@ async fn create_records_the_saved_secret_and_delete_removes_it() {
         "the saved secret outlived its app: {:?}",
         vault.names()
     );
+    let page = desk.query_apps(SANDBOX_ID, &query).await.unwrap();
+    assert!(page.apps.is_empty());
+    let ledger = std::fs::read_to_string(_dir.path().join("keyring-entries.json")).unwrap();
     assert!(
-        desk.projects
-            .get(SANDBOX_ID)
-            .unwrap()
-            .saved_secrets
-            .is_empty()
+        !ledger.contains(&created.app.id),
+        "the ledger still lists the deleted secret: {ledger}"
     );
 }
 

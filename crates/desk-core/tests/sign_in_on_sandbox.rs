@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use desk_core::Desk;
 use desk_core::projects::SANDBOX_ID;
+use desk_core::secrets::Entry;
 use desk_core::sign_in::{LoginOutcome, SignedInAs, Target};
 use vault::{MemoryStore, Secret, SecretStore};
 use wix_emulator::SEEDED_APP_IDS;
@@ -43,7 +44,13 @@ async fn play_browser(desk: &Desk, auth_url: &str, email: &str) -> String {
 
 fn stored_tokens(vault: &MemoryStore) -> Option<String> {
     vault
-        .get(&vault::entry::member_tokens(SANDBOX_ID, CLIENT))
+        .get(
+            &Entry::MemberTokens {
+                project: SANDBOX_ID.into(),
+                client: CLIENT.into(),
+            }
+            .name(),
+        )
         .unwrap()
         .map(|s| s.expose().to_owned())
 }
@@ -106,7 +113,7 @@ async fn browser_login_through_a_callback_then_hostile_callbacks_change_nothing(
     // A cancelled flow's callback does not count either.
     let login = desk.sign_in.start_browser_login(&t).await.unwrap();
     let callback = play_browser(&desk, &login.auth_url, "ann2@example.com").await;
-    assert!(desk.sign_in.cancel_browser_login(&login.flow_id));
+    assert!(desk.sign_in.cancel_browser_login(&login.flow_id).await);
     assert!(!desk.complete_sign_in(&callback).await.accepted);
     assert_eq!(stored_tokens(&vault).as_deref(), Some(saved.as_str()));
 }
@@ -229,15 +236,19 @@ async fn a_login_started_before_a_restart_completes_on_the_cold_start() {
         .await
         .unwrap();
     let callback = play_browser(&first, &login.auth_url, "cold@example.com").await;
+    let pending = format!("pending-login/{SANDBOX_ID}/{}", login.flow_id);
     assert!(
-        vault
-            .get(&vault::entry::pending_logins())
-            .unwrap()
-            .is_some(),
-        "the pending login (and its verifier) is in the vault, not a file"
+        vault.get(&pending).unwrap().is_some(),
+        "the pending login (and its verifier) is in the keyring, not a file"
     );
+    let state = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
     let files = walk(dir.path());
-    assert!(files.iter().all(|text| !text.contains(&login.flow_id)));
+    assert!(files.iter().all(|text| !text.contains(&state)));
 
     // The app quits; the browser's deep link starts it again with the URL. The sandbox keeps its state file.
     let restarted = Desk::open(dir.path(), vault.clone()).await.unwrap();
@@ -245,10 +256,8 @@ async fn a_login_started_before_a_restart_completes_on_the_cold_start() {
     let outcome = restarted.complete_sign_in(&callback).await;
     assert!(outcome.accepted, "{}", outcome.message);
     assert!(
-        vault
-            .get(&vault::entry::pending_logins())
-            .unwrap()
-            .is_none()
+        vault.get(&pending).unwrap().is_none(),
+        "a completed login's entry is deleted"
     );
     assert!(!restarted.complete_sign_in(&callback).await.accepted);
 }

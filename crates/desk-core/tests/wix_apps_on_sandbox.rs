@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use desk_core::Desk;
-use desk_core::wix_apps::{NewWixAppProfile, Strategy};
+use desk_core::secrets::Entry;
+use desk_core::wix_apps::{InstallOutcome, NewWixAppProfile, Strategy, WixAppEvent};
 use vault::{MemoryStore, SecretStore};
 use wix_emulator::wix_apps::{SEEDED_INSTANCE_ID, SEEDED_WIX_APP_ID, SEEDED_WIX_APP_SECRET};
 
@@ -51,6 +52,23 @@ async fn play_install(url: &str) -> Vec<url::Url> {
     panic!("too many redirects: {visited:?}");
 }
 
+fn refresh_entry(profile: &str, instance: &str) -> String {
+    Entry::WixAppRefreshToken {
+        profile: profile.to_owned(),
+        instance: instance.to_owned(),
+    }
+    .name()
+}
+
+/// The next install outcome (other events, such as background renewals, are skipped).
+async fn installed(events: &mut tokio::sync::broadcast::Receiver<WixAppEvent>) -> InstallOutcome {
+    loop {
+        if let WixAppEvent::Installed(outcome) = events.recv().await.unwrap() {
+            return outcome;
+        }
+    }
+}
+
 fn new_profile(strategy: Strategy) -> NewWixAppProfile {
     NewWixAppProfile {
         name: "Demo app".into(),
@@ -82,24 +100,18 @@ async fn an_advanced_install_on_loopback_keeps_the_refresh_token_and_survives_a_
     let visited = play_install(&start).await;
     assert!(visited.iter().any(|u| u.as_str().starts_with(&app_url)));
     assert_eq!(visited.last().unwrap().path(), "/installer/close-window");
-    let outcome = events.recv().await.unwrap();
+    let outcome = installed(&mut events).await;
     assert!(outcome.ok, "{}", outcome.message);
     let instance = outcome.instance_id.unwrap();
     let listed = desk.wix_apps.list();
     let known = &listed[0].profile.instances;
     assert_eq!(known.len(), 1);
     assert!(known[0].has_refresh_token);
-    let refresh_before = vault
-        .get(&vault::entry::wix_app_refresh_token(&id, &instance))
-        .unwrap()
-        .unwrap();
+    let refresh_before = vault.get(&refresh_entry(&id, &instance)).unwrap().unwrap();
 
     let token = desk.wix_apps.refresh(&id, &instance).await.unwrap();
     assert_eq!(token.strategy, Strategy::Advanced);
-    let refresh_after = vault
-        .get(&vault::entry::wix_app_refresh_token(&id, &instance))
-        .unwrap()
-        .unwrap();
+    let refresh_after = vault.get(&refresh_entry(&id, &instance)).unwrap().unwrap();
     assert_ne!(
         refresh_before, refresh_after,
         "the rotated refresh token replaced the old one"
@@ -117,13 +129,8 @@ async fn an_advanced_install_on_loopback_keeps_the_refresh_token_and_survives_a_
         .await
         .unwrap();
     assert!(forged.text().await.unwrap().contains("aborted"));
-    assert!(!events.recv().await.unwrap().ok);
-    assert!(
-        vault
-            .get(&vault::entry::wix_app_refresh_token(&id, "evil"))
-            .unwrap()
-            .is_none()
-    );
+    assert!(!installed(&mut events).await.ok);
+    assert!(vault.get(&refresh_entry(&id, "evil")).unwrap().is_none());
     assert_eq!(desk.wix_apps.list()[0].profile.instances.len(), 1);
 
     // No refresh token: the fallback is basic OAuth for that instance.
@@ -155,19 +162,19 @@ async fn an_advanced_install_on_loopback_keeps_the_refresh_token_and_survives_a_
     );
     again.wix_apps.refresh(&id, &instance).await.unwrap();
 
-    again.wix_apps.remove(&id).unwrap();
+    again.wix_apps.remove(&id).await.unwrap();
     assert!(
         vault
-            .get(&vault::entry::wix_app_secret(&id))
+            .get(
+                &Entry::WixAppSecret {
+                    profile: id.clone()
+                }
+                .name()
+            )
             .unwrap()
             .is_none()
     );
-    assert!(
-        vault
-            .get(&vault::entry::wix_app_refresh_token(&id, &instance))
-            .unwrap()
-            .is_none()
-    );
+    assert!(vault.get(&refresh_entry(&id, &instance)).unwrap().is_none());
 }
 
 #[tokio::test]

@@ -29,6 +29,29 @@ impl KeyringStore {
         &self.service
     }
 
+    /// The names of every item stored under this service, asked of the Secret Service itself (its search API),
+    /// not of any list we keep: chunks show as `<name>#<n>`. Linux only; tests use it to prove that a removal
+    /// left nothing behind.
+    #[cfg(target_os = "linux")]
+    pub fn names_in_keyring(&self) -> Result<Vec<String>, VaultError> {
+        use dbus_secret_service::{EncryptionType, SecretService};
+        let failed = |e: dbus_secret_service::Error| VaultError::Unavailable(e.to_string());
+        let service = SecretService::connect(EncryptionType::Plain).map_err(failed)?;
+        let found = service
+            .search_items(std::collections::HashMap::from([(
+                "service",
+                self.service.as_str(),
+            )]))
+            .map_err(failed)?;
+        let mut names = Vec::new();
+        for item in found.unlocked.iter().chain(found.locked.iter()) {
+            let attributes = item.get_attributes().map_err(failed)?;
+            names.push(attributes.get("username").cloned().unwrap_or_default());
+        }
+        names.sort();
+        Ok(names)
+    }
+
     fn entry(&self, name: &str) -> Result<Entry, VaultError> {
         Entry::new(&self.service, name).map_err(|e| map_error(name, e))
     }

@@ -6,7 +6,11 @@
 //!   The keyring crate is built with explicit backend features, so it never silently falls back to its mock
 //!   store, nor to kernel keyutils (which are lost on reboot). Values larger than what Windows Credential Manager
 //!   accepts (2,560 bytes) are split over several entries and joined on read, on every platform alike.
-//! - [`MemoryStore`]: an in-memory store for tests, which can also be told to fail its writes.
+//! - [`MemoryStore`]: an in-memory store for tests, which can also be told to fail its writes; [`SlowStore`]
+//!   delays another store's calls, as a keyring waiting on an unlock prompt does.
+//!
+//! Entry names are chosen by the one module that writes them (`desk_core::secrets`), which also keeps the ledger
+//! of what it wrote: the OS keyring cannot be listed.
 //!
 //! What it is not: a cache or a fallback. An absent or locked keyring is a [`VaultError`] that says what to do; no
 //! secret is ever written to a plain file.
@@ -14,24 +18,23 @@
 //! Secrets travel as [`Secret`], which zeroizes its memory on drop and prints `[redacted]` in `Debug`/`Display`.
 //!
 //! ```
-//! use vault::{MemoryStore, Secret, SecretStore, entry};
+//! use vault::{MemoryStore, Secret, SecretStore};
 //! let store = MemoryStore::default();
-//! let name = entry::project_api_key("sandbox");
-//! store.set(&name, &Secret::new("IST.example".to_owned())).unwrap();
-//! assert_eq!(store.get(&name).unwrap().unwrap().expose(), "IST.example");
-//! assert!(store.delete(&name).unwrap());
-//! assert!(store.get(&name).unwrap().is_none());
+//! store.set("api-key/p1", &Secret::new("IST.example".to_owned())).unwrap();
+//! assert_eq!(store.get("api-key/p1").unwrap().unwrap().expose(), "IST.example");
+//! assert!(store.delete("api-key/p1").unwrap());
+//! assert!(store.get("api-key/p1").unwrap().is_none());
 //! ```
 
 mod keyring_store;
 mod memory;
 mod secret;
-
-pub mod entry;
+mod slow;
 
 pub use keyring_store::KeyringStore;
 pub use memory::MemoryStore;
 pub use secret::Secret;
+pub use slow::SlowStore;
 
 /// What can go wrong when reading or writing a secret.
 #[derive(Debug, thiserror::Error)]

@@ -63,3 +63,23 @@ fn the_value_is_in_the_secret_service_not_a_mock() {
     );
     assert!(b.delete("api-key/shared").unwrap());
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_secret_service_search_lists_every_item_of_the_service_chunks_included() {
+    let store = KeyringStore::new(format!("dev.oauthdesk.test.search.{}", std::process::id()));
+    assert_eq!(store.names_in_keyring().unwrap(), Vec::<String>::new());
+    store.set("api-key/a", &Secret::from("IST.a")).unwrap();
+    store
+        .set("member-tokens/a/c", &Secret::new("t".repeat(2500)))
+        .unwrap();
+    let names = store.names_in_keyring().unwrap();
+    assert!(names.contains(&"api-key/a".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"member-tokens/a/c#1".to_owned()),
+        "{names:?}"
+    );
+    store.delete("api-key/a").unwrap();
+    store.delete("member-tokens/a/c").unwrap();
+    assert_eq!(store.names_in_keyring().unwrap(), Vec::<String>::new());
+}

@@ -19,8 +19,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use vault::{MemoryStore, Secret, SecretStore};
+use vault::Secret;
 use wix_client::members::{LoginState, MemberAuth};
+use wix_client::store::MemoryTokens;
 use wix_client::visitor::{TokenSession, VisitorAuth};
 use wix_client::{ClientConfig, RequestRecord};
 
@@ -141,21 +142,12 @@ async fn main() {
     let auth = VisitorAuth::new(counting, CLIENT).unwrap();
     let mut tokens = auth.mint().await.unwrap();
     tokens.expires_at = chrono::Utc::now() - chrono::Duration::minutes(1);
-    let vault = Arc::new(MemoryStore::default());
-    vault
-        .set(
-            &vault::entry::member_tokens("bench", CLIENT),
-            &Secret::new(
-                serde_json::json!({
-                    "accessToken": tokens.access_token.expose(), "expiresAt": tokens.expires_at.to_rfc3339(),
-                    "refreshToken": tokens.refresh_token.expose(), "role": "visitor",
-                })
-                .to_string(),
-            ),
-        )
-        .unwrap();
-    let session =
-        Arc::new(TokenSession::open(auth, vault, "bench", Duration::from_secs(60)).unwrap());
+    let store = Arc::new(MemoryTokens::holding(Some(tokens)));
+    let session = Arc::new(
+        TokenSession::open(auth, store, Duration::from_secs(60))
+            .await
+            .unwrap(),
+    );
     refreshes.store(0, Ordering::SeqCst);
     let callers: Vec<_> = (0..100)
         .map(|_| {

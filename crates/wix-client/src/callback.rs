@@ -20,6 +20,9 @@ pub const MAX_CALLBACK_LEN: usize = 4096;
 /// How long a browser login may take by default.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(5 * 60);
 
+/// The longest a restored login may still wait.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
 /// What a callback URL carries (from its query, or else its fragment). `Debug` hides the code and state.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Callback {
@@ -29,6 +32,8 @@ pub struct Callback {
     pub error_description: Option<String>,
     /// `scheme://host/path` of the URL, to compare with the redirect URI.
     pub target: String,
+    /// The URL with every parameter value replaced by `…`, safe to show and log.
+    pub redacted: String,
 }
 
 impl std::fmt::Debug for Callback {
@@ -38,6 +43,7 @@ impl std::fmt::Debug for Callback {
             .field("state", &self.state.as_ref().map(|_| "[redacted]"))
             .field("error", &self.error)
             .field("target", &self.target)
+            .field("redacted", &self.redacted)
             .finish()
     }
 }
@@ -103,7 +109,37 @@ pub fn parse_callback(url: &str) -> Result<Callback, Rejection> {
         error: non_empty(pairs.remove("error")),
         error_description: non_empty(pairs.remove("error_description")),
         target: target_of(&parsed),
+        redacted: redact(&parsed),
     })
+}
+
+/// `scheme://host/path?name=…&other=…#name=…`: names are kept when they look like parameter names, values never.
+pub fn redact(url: &url::Url) -> String {
+    let name = |n: &str| {
+        if !n.is_empty()
+            && n.len() <= 40
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            format!("{n}=…")
+        } else {
+            "?=…".to_owned()
+        }
+    };
+    let mut out = target_of(url);
+    let query: Vec<String> = url.query_pairs().map(|(k, _)| name(&k)).collect();
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(&query.join("&"));
+    }
+    if let Some(fragment) = url.fragment() {
+        let pairs: Vec<String> = url::form_urlencoded::parse(fragment.as_bytes())
+            .map(|(k, _)| name(&k))
+            .collect();
+        out.push('#');
+        out.push_str(&pairs.join("&"));
+    }
+    out
 }
 
 /// `scheme://host[:port]/path` — what must match the redirect URI (case of scheme and host ignored by `url`).
@@ -130,9 +166,11 @@ impl PendingFlow {
     }
 }
 
-/// A pending login as saved between runs. Holds the PKCE verifier: store it only in the vault.
+/// A pending login as saved between runs. Holds the PKCE verifier: keep it only in the keyring.
 #[derive(Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SavedFlow {
+    pub flow_id: String,
     pub state: String,
     pub project_id: String,
     pub client_id: String,
@@ -144,7 +182,33 @@ pub struct SavedFlow {
     pub lifetime: u64,
 }
 
-/// The logins waiting for a callback, by state. Safe to share between threads.
+/// A callback that completed a pending login.
+#[derive(Debug)]
+pub struct Accepted {
+    pub flow_id: String,
+    pub flow: PendingFlow,
+    pub code: Secret,
+}
+
+/// A callback that was not accepted, and what it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    pub rejection: Rejection,
+    /// The login this callback ended (it expired, or the provider refused it): no longer pending. `None` when
+    /// nothing changed, which is the case for every forged, mistargeted or replayed callback.
+    pub ended: Option<String>,
+}
+
+impl From<Rejection> for Refused {
+    fn from(rejection: Rejection) -> Self {
+        Self {
+            rejection,
+            ended: None,
+        }
+    }
+}
+
+/// The logins waiting for a callback, by flow ID. Safe to share between threads.
 #[derive(Debug, Default)]
 pub struct PendingFlows {
     inner: Mutex<Inner>,
@@ -168,18 +232,18 @@ impl PendingFlows {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Record a started login; it expires after `lifetime`. Returns its state.
+    /// Record a started login as `flow_id`; it expires after `lifetime`.
     pub fn start(
         &self,
+        flow_id: &str,
         project_id: &str,
         client_id: &str,
         oauth: OAuthData,
         lifetime: Duration,
-    ) -> String {
-        let state = oauth.state.secret().clone();
+    ) {
         let now = Instant::now();
         self.lock().pending.insert(
-            state.clone(),
+            flow_id.to_owned(),
             PendingFlow {
                 project_id: project_id.to_owned(),
                 client_id: client_id.to_owned(),
@@ -188,17 +252,31 @@ impl PendingFlows {
                 deadline: now + lifetime,
             },
         );
-        state
     }
 
-    /// Stop waiting for `state`'s callback. False if it was not pending.
-    pub fn cancel(&self, state: &str) -> bool {
-        self.lock().pending.remove(state).is_some()
+    /// Stop waiting for a login's callback; the flow if it was pending.
+    pub fn cancel(&self, flow_id: &str) -> Option<PendingFlow> {
+        self.lock().pending.remove(flow_id)
     }
 
-    /// Whether the login with this state is still waiting.
-    pub fn is_pending(&self, state: &str) -> bool {
-        self.lock().pending.contains_key(state)
+    /// Stop waiting for every login of a project (it is being removed or reset); their flow IDs.
+    pub fn cancel_project(&self, project_id: &str) -> Vec<String> {
+        let mut inner = self.lock();
+        let ids: Vec<String> = inner
+            .pending
+            .iter()
+            .filter(|(_, f)| f.project_id == project_id)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &ids {
+            inner.pending.remove(id);
+        }
+        ids
+    }
+
+    /// Whether the login is still waiting.
+    pub fn is_pending(&self, flow_id: &str) -> bool {
+        self.lock().pending.contains_key(flow_id)
     }
 
     /// How many logins are waiting (expired ones included until touched).
@@ -210,71 +288,83 @@ impl PendingFlows {
         self.len() == 0
     }
 
-    /// The waiting logins as plain data (verifiers included: keep it in the vault), deadlines as Unix seconds.
-    pub fn export(&self) -> Vec<SavedFlow> {
+    /// A waiting login as plain data (its verifier included: keep it in the keyring), deadline as Unix seconds.
+    pub fn saved(&self, flow_id: &str) -> Option<SavedFlow> {
         let now = Instant::now();
         let wall = chrono::Utc::now().timestamp();
-        self.lock()
-            .pending
-            .iter()
-            .filter(|(_, f)| f.deadline > now)
-            .map(|(state, f)| SavedFlow {
-                state: state.clone(),
-                project_id: f.project_id.clone(),
-                client_id: f.client_id.clone(),
-                redirect_uri: f.oauth.redirect_uri.clone(),
-                code_verifier: f.oauth.code_verifier.secret().clone(),
-                deadline: wall + f.deadline.duration_since(now).as_secs() as i64,
-                lifetime: f.deadline.duration_since(f.started).as_secs(),
-            })
-            .collect()
+        let inner = self.lock();
+        let f = inner.pending.get(flow_id).filter(|f| f.deadline > now)?;
+        let left = i64::try_from(f.deadline.duration_since(now).as_secs()).unwrap_or(i64::MAX);
+        Some(SavedFlow {
+            flow_id: flow_id.to_owned(),
+            state: f.oauth.state.secret().clone(),
+            project_id: f.project_id.clone(),
+            client_id: f.client_id.clone(),
+            redirect_uri: f.oauth.redirect_uri.clone(),
+            code_verifier: f.oauth.code_verifier.secret().clone(),
+            deadline: wall.saturating_add(left),
+            lifetime: f.deadline.duration_since(f.started).as_secs(),
+        })
     }
 
-    /// Take back exported logins whose deadline has not passed.
-    pub fn import(&self, saved: Vec<SavedFlow>) {
+    /// Take back a saved login; `false` (and nothing taken) if its deadline has passed.
+    pub fn restore(&self, flow: SavedFlow) -> bool {
         let now = Instant::now();
         let wall = chrono::Utc::now().timestamp();
-        let mut inner = self.lock();
-        for flow in saved {
-            let Ok(left) = u64::try_from(flow.deadline - wall) else {
-                continue;
-            };
-            let deadline = now + Duration::from_secs(left);
-            let started = deadline
-                .checked_sub(Duration::from_secs(flow.lifetime))
-                .unwrap_or(now);
-            let oauth =
-                OAuthData::restore(&flow.redirect_uri, flow.code_verifier, flow.state.clone());
-            inner.pending.insert(
-                flow.state,
-                PendingFlow {
-                    project_id: flow.project_id,
-                    client_id: flow.client_id,
-                    oauth,
-                    started,
-                    deadline,
-                },
-            );
-        }
+        let Some(left) = flow
+            .deadline
+            .checked_sub(wall)
+            .and_then(|left| u64::try_from(left).ok())
+            .filter(|left| *left > 0)
+        else {
+            return false;
+        };
+        // A saved deadline is never trusted beyond the login's own lifetime (nor the longest one allowed).
+        let lifetime = flow.lifetime.min(MAX_LIFETIME.as_secs());
+        let left = left.min(lifetime);
+        let Some(deadline) = now.checked_add(Duration::from_secs(left)) else {
+            return false;
+        };
+        let started = deadline
+            .checked_sub(Duration::from_secs(lifetime))
+            .unwrap_or(now);
+        let oauth = OAuthData::restore(&flow.redirect_uri, flow.code_verifier, flow.state);
+        self.lock().pending.insert(
+            flow.flow_id,
+            PendingFlow {
+                project_id: flow.project_id,
+                client_id: flow.client_id,
+                oauth,
+                started,
+                deadline,
+            },
+        );
+        true
     }
 
-    /// Take the flow a callback URL completes, with its code; or say why not. A rejected callback changes
-    /// nothing, except that an expired flow, or one the provider refused, is no longer pending.
-    pub fn accept(&self, url: &str) -> Result<(PendingFlow, Secret), Rejection> {
+    /// Take the flow a callback URL completes, with its code; or say why not, and which flow (if any) the
+    /// callback ended: only an expiry or a provider's refusal for a pending state ends one. Nothing else changes.
+    pub fn accept(&self, url: &str) -> Result<Accepted, Refused> {
         self.accept_at(url, Instant::now())
     }
 
-    fn accept_at(&self, url: &str, now: Instant) -> Result<(PendingFlow, Secret), Rejection> {
+    fn accept_at(&self, url: &str, now: Instant) -> Result<Accepted, Refused> {
         let callback = parse_callback(url)?;
         let state = callback.state.as_deref().ok_or(Rejection::MissingState)?;
         let mut inner = self.lock();
-        let Some(flow) = inner.pending.get(state) else {
+        let Some((flow_id, flow)) = inner
+            .pending
+            .iter()
+            .find(|(_, f)| f.oauth.state.secret() == state)
+        else {
             return Err(if inner.spent.iter().any(|s| s == state) {
                 Rejection::Replayed
             } else {
                 Rejection::UnknownState
-            });
+            }
+            .into());
         };
+        let flow_id = flow_id.clone();
         let expected = url::Url::parse(flow.redirect_uri())
             .map(|u| target_of(&u))
             .unwrap_or_else(|_| flow.redirect_uri().to_owned());
@@ -282,27 +372,36 @@ impl PendingFlows {
             return Err(Rejection::WrongTarget {
                 expected,
                 got: callback.target,
-            });
+            }
+            .into());
         }
+        let ended = |rejection| Refused {
+            rejection,
+            ended: Some(flow_id.clone()),
+        };
         if now > flow.deadline {
             let lifetime = flow.deadline.duration_since(flow.started).as_secs();
-            inner.pending.remove(state);
-            return Err(Rejection::Expired(lifetime));
+            inner.pending.remove(&flow_id);
+            return Err(ended(Rejection::Expired(lifetime)));
         }
         if let Some(error) = callback.error {
-            inner.pending.remove(state);
-            return Err(Rejection::Refused {
+            inner.pending.remove(&flow_id);
+            return Err(ended(Rejection::Refused {
                 error,
                 description: callback.error_description,
-            });
+            }));
         }
         let code = callback.code.ok_or(Rejection::MissingCode)?;
-        let flow = inner.pending.remove(state).expect("looked up above");
+        let flow = inner.pending.remove(&flow_id).expect("looked up above");
         inner.spent.push_back(state.to_owned());
         if inner.spent.len() > SPENT_MEMORY {
             inner.spent.pop_front();
         }
-        Ok((flow, code))
+        Ok(Accepted {
+            flow_id,
+            flow,
+            code,
+        })
     }
 }
 
@@ -313,8 +412,16 @@ mod tests {
 
     const REDIRECT: &str = "oauthdesk://callback";
 
+    /// Start a login as flow "f1" and return its state.
     fn started(flows: &PendingFlows, lifetime: Duration) -> String {
-        flows.start("sandbox", "client", OAuthData::generate(REDIRECT), lifetime)
+        let oauth = OAuthData::generate(REDIRECT);
+        let state = oauth.state.secret().clone();
+        flows.start("f1", "sandbox", "client", oauth, lifetime);
+        state
+    }
+
+    fn rejection(result: Result<Accepted, Refused>) -> Rejection {
+        result.expect_err("the callback was accepted").rejection
     }
 
     #[test]
@@ -322,14 +429,19 @@ mod tests {
         let flows = PendingFlows::new();
         let state = started(&flows, DEFAULT_DEADLINE);
         let url = format!("oauthdesk://callback?code=abc&state={state}");
-        let (flow, code) = flows.accept(&url).unwrap();
-        assert_eq!(code.expose(), "abc");
-        assert_eq!(flow.client_id, "client");
-        assert_eq!(flows.accept(&url).unwrap_err(), Rejection::Replayed);
+        let accepted = flows.accept(&url).unwrap();
+        assert_eq!(accepted.code.expose(), "abc");
+        assert_eq!(accepted.flow_id, "f1");
+        assert_eq!(accepted.flow.client_id, "client");
         assert_eq!(
-            flows
-                .accept("oauthdesk://callback?code=abc&state=forged")
-                .unwrap_err(),
+            flows.accept(&url).unwrap_err(),
+            Refused {
+                rejection: Rejection::Replayed,
+                ended: None
+            }
+        );
+        assert_eq!(
+            rejection(flows.accept("oauthdesk://callback?code=abc&state=forged")),
             Rejection::UnknownState
         );
     }
@@ -338,14 +450,14 @@ mod tests {
     fn fragment_callbacks_work_like_query_ones() {
         let flows = PendingFlows::new();
         let state = started(&flows, DEFAULT_DEADLINE);
-        let (_, code) = flows
+        let accepted = flows
             .accept(&format!("oauthdesk://callback#code=xyz&state={state}"))
             .unwrap();
-        assert_eq!(code.expose(), "xyz");
+        assert_eq!(accepted.code.expose(), "xyz");
     }
 
     #[test]
-    fn wrong_target_and_missing_code_leave_the_flow_waiting() {
+    fn wrong_target_and_missing_code_leave_the_flow_waiting_and_end_nothing() {
         let flows = PendingFlows::new();
         let state = started(&flows, DEFAULT_DEADLINE);
         for url in [
@@ -353,16 +465,18 @@ mod tests {
             format!("oauthdesk://callback/extra?code=a&state={state}"),
             format!("evil://callback?code=a&state={state}"),
         ] {
+            let refused = flows.accept(&url).unwrap_err();
             assert!(
-                matches!(flows.accept(&url), Err(Rejection::WrongTarget { .. })),
+                matches!(refused.rejection, Rejection::WrongTarget { .. }),
                 "{url}"
             );
+            assert_eq!(refused.ended, None);
         }
         assert_eq!(
             flows
                 .accept(&format!("oauthdesk://callback?state={state}"))
                 .unwrap_err(),
-            Rejection::MissingCode
+            Rejection::MissingCode.into()
         );
         assert_eq!(flows.len(), 1);
         assert!(
@@ -380,7 +494,10 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(61);
         assert_eq!(
             flows.accept_at(&url, later).unwrap_err(),
-            Rejection::Expired(60)
+            Refused {
+                rejection: Rejection::Expired(60),
+                ended: Some("f1".into())
+            }
         );
         assert!(flows.is_empty());
 
@@ -391,57 +508,86 @@ mod tests {
             ))
             .unwrap_err();
         assert_eq!(
-            refused.to_string(),
+            refused.rejection.to_string(),
             "the sign-in was refused: access_denied (Nope)"
         );
+        assert_eq!(refused.ended.as_deref(), Some("f1"));
         assert!(flows.is_empty());
 
         let state = started(&flows, DEFAULT_DEADLINE);
-        assert!(flows.cancel(&state));
-        assert!(!flows.cancel(&state));
+        assert!(flows.cancel("f1").is_some());
+        assert!(flows.cancel("f1").is_none());
         assert_eq!(
-            flows
-                .accept(&format!("oauthdesk://callback?code=a&state={state}"))
-                .unwrap_err(),
+            rejection(flows.accept(&format!("oauthdesk://callback?code=a&state={state}"))),
             Rejection::UnknownState
         );
     }
 
     #[test]
-    fn exported_flows_come_back_and_still_complete_once() {
+    fn saved_flows_come_back_and_still_complete_once() {
         let flows = PendingFlows::new();
         let state = started(&flows, DEFAULT_DEADLINE);
         let verifier = {
             let inner = flows.lock();
-            inner.pending[&state].oauth.code_verifier.secret().clone()
+            inner.pending["f1"].oauth.code_verifier.secret().clone()
         };
-        let saved = flows.export();
+        let saved = flows.saved("f1").unwrap();
         let restarted = PendingFlows::new();
-        restarted.import(saved);
-        let (flow, _) = restarted
+        assert!(restarted.restore(saved.clone()));
+        let accepted = restarted
             .accept(&format!("oauthdesk://callback?code=c&state={state}"))
             .unwrap();
-        assert_eq!(flow.oauth.code_verifier.secret(), &verifier);
-        assert_eq!(flow.redirect_uri(), REDIRECT);
-        // Past deadlines are not imported.
-        let mut old = flows.export();
-        old[0].deadline = chrono::Utc::now().timestamp() - 1;
+        assert_eq!(accepted.flow.oauth.code_verifier.secret(), &verifier);
+        assert_eq!(accepted.flow.redirect_uri(), REDIRECT);
+        // Past (or absurd) deadlines are not restored.
         let later = PendingFlows::new();
-        later.import(old);
-        assert!(later.is_empty());
+        for deadline in [chrono::Utc::now().timestamp() - 1, i64::MIN] {
+            let mut old = saved.clone();
+            old.deadline = deadline;
+            assert!(!later.restore(old));
+        }
+        let mut far = saved;
+        far.deadline = i64::MAX;
+        assert!(later.restore(far));
+        let left = later.lock().pending["f1"].deadline - Instant::now();
+        assert!(
+            left <= DEFAULT_DEADLINE,
+            "a forged deadline was trusted: {left:?}"
+        );
+    }
+
+    #[test]
+    fn cancelling_a_project_ends_only_its_logins() {
+        let flows = PendingFlows::new();
+        flows.start(
+            "a",
+            "p1",
+            "c",
+            OAuthData::generate(REDIRECT),
+            DEFAULT_DEADLINE,
+        );
+        flows.start(
+            "b",
+            "p2",
+            "c",
+            OAuthData::generate(REDIRECT),
+            DEFAULT_DEADLINE,
+        );
+        assert_eq!(flows.cancel_project("p1"), ["a"]);
+        assert!(flows.is_pending("b") && !flows.is_pending("a"));
     }
 
     #[test]
     fn oversized_and_malformed_urls_are_refused_unread() {
         let flows = PendingFlows::new();
         let long = format!("oauthdesk://callback?code={}", "a".repeat(MAX_CALLBACK_LEN));
-        assert_eq!(flows.accept(&long).unwrap_err(), Rejection::TooLong);
+        assert_eq!(rejection(flows.accept(&long)), Rejection::TooLong);
         assert!(matches!(
-            flows.accept("not a url"),
-            Err(Rejection::Malformed(_))
+            rejection(flows.accept("not a url")),
+            Rejection::Malformed(_)
         ));
         assert_eq!(
-            flows.accept("oauthdesk://callback?code=a").unwrap_err(),
+            rejection(flows.accept("oauthdesk://callback?code=a")),
             Rejection::MissingState
         );
     }
@@ -452,9 +598,7 @@ mod tests {
         let printed = format!("{cb:?}");
         assert!(!printed.contains("SECRETCODE") && !printed.contains("SECRETSTATE"));
         let flows = PendingFlows::new();
-        let e = flows
-            .accept("oauthdesk://callback?code=SECRETCODE&state=SECRETSTATE")
-            .unwrap_err();
+        let e = rejection(flows.accept("oauthdesk://callback?code=SECRETCODE&state=SECRETSTATE"));
         assert!(!e.to_string().contains("SECRET"));
     }
 

@@ -84,6 +84,9 @@ pub enum Error {
     /// The answer was not what the API documents.
     #[error("unexpected answer from Wix ({0}); try again, and report it if it persists")]
     Decode(String),
+    /// The OS keyring refused to keep or give back a token or secret; nothing was sent in its place.
+    #[error(transparent)]
+    Vault(#[from] vault::VaultError),
     /// The HTTP client could not be set up.
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),

@@ -2,7 +2,7 @@
 //! `@wix/auth-management` package — and nothing else: no Tauri, no UI, so everything is testable against the local
 //! emulator over HTTP.
 //!
-//! - [`oauth_apps`]: the OAuth Apps API — create (with the secret put in the vault before the call returns),
+//! - [`oauth_apps`]: the OAuth Apps API — create (with the secret handed to a [`store::SecretSink`] before the call returns),
 //!   get, query and page, update by field mask (only changed fields are sent), delete.
 //! - [`pkce`]: the per-login PKCE verifier, S256 challenge and state (the `oauth2` crate's types).
 //! - [`members`]: member sign-in — login URL (redirect session), code exchange, register / login / verify,
@@ -10,6 +10,8 @@
 //! - [`callback`]: callback-URL parsing and the table of browser logins waiting for one (state, once, deadline,
 //!   redirect URI).
 //! - [`wix_apps`]: Wix app OAuth — basic (client credentials) and advanced (install handshake, refresh tokens).
+//! - [`store`]: the traits through which the application keeps tokens and created secrets (the client writes no
+//!   keyring entry itself), and [`store::TokenCell`], single-flight renewal of a held token.
 //! - [`visitor`]: visitor tokens (`OAuthStrategy`), and a token session with proactive, single-flight renewal.
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
@@ -30,6 +32,7 @@ pub mod http;
 pub mod members;
 pub mod oauth_apps;
 pub mod pkce;
+pub mod store;
 pub mod visitor;
 pub mod wix_apps;
 

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Value, json};
-use vault::{Secret, SecretStore};
+use vault::Secret;
 
 use crate::error::{Error, FieldError, Result};
 use crate::http::{AdminAuth, ClientConfig, Http, Retry};
+use crate::store::SecretSink;
 
 const PATH: &str = "oauth-app/v1/oauth-apps";
 
@@ -243,15 +244,14 @@ impl OAuthAppsClient {
         Ok(Created { app, secret })
     }
 
-    /// Create an app and put its secret in `vault` under [`vault::entry::oauth_app_secret`] before returning.
-    /// A refusing vault does not lose the secret: it comes back with [`SecretStorage::NotSaved`]. A lost answer
-    /// is looked for by name and creation time, never re-sent.
+    /// Create an app and hand its secret to `sink` before returning. A refusing sink does not lose the secret:
+    /// it comes back with [`SecretStorage::NotSaved`]. A lost answer is looked for by name and creation time,
+    /// never re-sent.
     pub async fn create_and_store(
         &self,
         auth: &AdminAuth,
         fields: &OAuthAppFields,
-        vault: &dyn SecretStore,
-        project_id: &str,
+        sink: &dyn SecretSink,
     ) -> Result<CreatedAndStored> {
         let sent_at = Utc::now();
         let created = match self.create(auth, fields).await {
@@ -264,10 +264,7 @@ impl OAuthAppsClient {
         };
         let storage = match &created.secret {
             None => SecretStorage::NotReturned,
-            Some(secret) => match vault.set(
-                &vault::entry::oauth_app_secret(project_id, &created.app.id),
-                secret,
-            ) {
+            Some(secret) => match sink.keep(&created.app.id, secret).await {
                 Ok(()) => SecretStorage::Saved,
                 Err(e) => SecretStorage::NotSaved(e.to_string()),
             },

@@ -2,7 +2,7 @@
 //! mint with `grantType: anonymous`, renew with `refresh_token`, and — unlike minting anew on every start, which
 //! loses the visitor's cart — reuse a stored refresh token first.
 //!
-//! [`TokenSession`] keeps one project + client's tokens in the vault and hands out valid access tokens: it renews
+//! [`TokenSession`] keeps one project + client's tokens in a [`TokenStore`] and hands out valid access tokens: it renews
 //! a configurable margin before expiry, lets only one renewal run at a time however many callers wait
 //! (single-flight), and drops the tokens when the server refuses the refresh token (4xx: "sign in again").
 
@@ -13,10 +13,11 @@ use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vault::{Secret, SecretStore};
+use vault::Secret;
 
 use crate::error::{Error, Result};
 use crate::http::{ClientConfig, Http, Retry};
+use crate::store::{TokenCell, TokenStore};
 
 /// Who the tokens stand for (by the refresh token's role).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,8 +53,8 @@ impl Tokens {
         self.access_token.expose()
     }
 
-    /// One JSON document for the vault.
-    fn to_vault(&self) -> Secret {
+    /// The tokens as one JSON document, to keep in a secret store.
+    pub fn to_stored(&self) -> Secret {
         Secret::new(
             json!({
                 "accessToken": self.access_token.expose(),
@@ -65,7 +66,8 @@ impl Tokens {
         )
     }
 
-    fn from_vault(secret: &Secret) -> Option<Self> {
+    /// Tokens from [`Self::to_stored`]'s document; `None` if it is not one.
+    pub fn from_stored(secret: &Secret) -> Option<Self> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Stored {
@@ -181,116 +183,100 @@ fn tokens(response: TokenResponse, refresh: Secret, role: Role) -> Tokens {
     }
 }
 
-/// One project + OAuth app's tokens, kept in the vault, renewed on demand by one caller at a time.
+/// One project + OAuth app's tokens, kept in a [`TokenStore`], renewed on demand by one caller at a time.
 pub struct TokenSession {
     auth: VisitorAuth,
-    vault: Arc<dyn SecretStore>,
-    entry: String,
+    store: Arc<dyn TokenStore>,
     margin: Duration,
-    tokens: tokio::sync::Mutex<Option<Tokens>>,
+    tokens: TokenCell<Tokens>,
 }
 
 impl TokenSession {
-    /// Load the stored tokens (if any) for `project_id` + the auth's client ID.
-    pub fn open(
+    /// Load the stored tokens (if any) from `store`.
+    pub async fn open(
         auth: VisitorAuth,
-        vault: Arc<dyn SecretStore>,
-        project_id: &str,
+        store: Arc<dyn TokenStore>,
         margin: Duration,
     ) -> Result<Self> {
-        let entry = vault::entry::member_tokens(project_id, &auth.client_id);
-        let stored = vault.get(&entry).map_err(|e| Error::Setup(e.to_string()))?;
-        let tokens = stored.as_ref().and_then(Tokens::from_vault);
+        let stored = store.load().await?;
         Ok(Self {
             auth,
-            vault,
-            entry,
+            store,
             margin,
-            tokens: tokio::sync::Mutex::new(tokens),
+            tokens: TokenCell::new(stored),
         })
     }
 
     /// Tokens held now, without any request.
     pub async fn current(&self) -> Option<Tokens> {
-        self.tokens.lock().await.clone()
+        self.tokens.get().await
     }
 
-    /// Visitor tokens: the stored ones if still valid, renewed, or new (and saved).
+    /// Visitor tokens: the held ones if still valid, renewed, or new (and saved).
     pub async fn visitor(&self) -> Result<Tokens> {
-        let mut held = self.tokens.lock().await;
-        let tokens = self.auth.visitor_tokens(held.as_ref()).await?;
-        self.save(&tokens)?;
-        *held = Some(tokens.clone());
-        Ok(tokens)
+        self.tokens
+            .fresh_or_renew(
+                |t| t.fresh_for(Duration::ZERO),
+                async |held: &mut Option<Tokens>| {
+                    let tokens = self.auth.visitor_tokens(held.as_ref()).await?;
+                    self.store.save(&tokens).await?;
+                    Ok(tokens)
+                },
+            )
+            .await
     }
 
     /// A valid access token. With many callers and an expiring token, exactly one renewal request is sent: the
-    /// others wait for the lock and find the fresh token. A refresh the server refuses (4xx) drops the tokens.
+    /// others wait for it and find the fresh token. A refresh the server refuses (4xx) drops the tokens.
     pub async fn access_token(&self) -> Result<Secret> {
-        let mut held = self.tokens.lock().await;
-        let Some(current) = held.as_ref() else {
-            return Err(Error::SignInAgain("no tokens are held for this app".into()));
-        };
-        if current.fresh_for(self.margin) {
-            return Ok(current.access_token.clone());
-        }
-        match self.auth.renew(current).await {
-            Ok(tokens) => {
-                self.save(&tokens)?;
-                let access = tokens.access_token.clone();
-                *held = Some(tokens);
-                Ok(access)
-            }
-            Err(Error::Wix(e)) if (400..500).contains(&e.status) => {
-                *held = None;
-                let _ = self.vault.delete(&self.entry);
-                Err(Error::SignInAgain(e.message))
-            }
-            Err(e) => Err(e),
-        }
+        let margin = self.margin;
+        let tokens = self
+            .tokens
+            .fresh_or_renew(
+                |t| t.fresh_for(margin),
+                async |held| self.renew_held(held).await,
+            )
+            .await?;
+        Ok(tokens.access_token)
     }
 
     /// Hold (and save) tokens from a sign-in, replacing whatever was held.
     pub async fn set(&self, tokens: Tokens) -> Result<()> {
-        let mut held = self.tokens.lock().await;
-        self.save(&tokens)?;
-        *held = Some(tokens);
-        Ok(())
+        self.tokens
+            .set(tokens, async |t| Ok::<_, Error>(self.store.save(t).await?))
+            .await
     }
 
     /// Renew now, whatever the expiry (the "renew" button). A refused refresh token drops the tokens.
     pub async fn renew_now(&self) -> Result<Tokens> {
-        let mut held = self.tokens.lock().await;
+        self.tokens
+            .renew(async |held| self.renew_held(held).await)
+            .await
+    }
+
+    /// Renew `held`, saving the result; a refused refresh token (4xx) clears both `held` and the store.
+    async fn renew_held(&self, held: &mut Option<Tokens>) -> Result<Tokens> {
         let Some(current) = held.as_ref() else {
             return Err(Error::SignInAgain("no tokens are held for this app".into()));
         };
         match self.auth.renew(current).await {
             Ok(tokens) => {
-                self.save(&tokens)?;
-                *held = Some(tokens.clone());
+                self.store.save(&tokens).await?;
                 Ok(tokens)
             }
             Err(Error::Wix(e)) if (400..500).contains(&e.status) => {
                 *held = None;
-                let _ = self.vault.delete(&self.entry);
+                self.store.clear().await?;
                 Err(Error::SignInAgain(e.message))
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Forget the tokens here and in the vault.
+    /// Forget the tokens here and in the store.
     pub async fn forget(&self) -> Result<()> {
-        *self.tokens.lock().await = None;
-        self.vault
-            .delete(&self.entry)
-            .map(|_| ())
-            .map_err(|e| Error::Setup(e.to_string()))
-    }
-
-    fn save(&self, tokens: &Tokens) -> Result<()> {
-        self.vault
-            .set(&self.entry, &tokens.to_vault())
-            .map_err(|e| Error::Setup(format!("could not keep the tokens: {e}")))
+        self.tokens
+            .clear(async || Ok::<_, Error>(self.store.clear().await?))
+            .await
     }
 }

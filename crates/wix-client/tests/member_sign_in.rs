@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vault::Secret;
-use wix_client::callback::{DEFAULT_DEADLINE, PendingFlows, Rejection};
+use wix_client::callback::{Accepted, DEFAULT_DEADLINE, PendingFlows, Refused, Rejection};
 use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
 use wix_client::pkce::OAuthData;
 use wix_client::visitor::{Role, VisitorAuth};
@@ -109,7 +109,8 @@ async fn wix_managed_login_through_the_pending_flow_table() {
         .login_url(&s.visitor, &oauth, ResponseMode::Query, None)
         .await
         .unwrap();
-    let state = flows.start("sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
+    let state = oauth.state.secret().clone();
+    flows.start("flow-1", "sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
     let callback = s.browser_login(&url, "register", "amy@example.com").await;
     assert!(callback.starts_with("oauthdesk://callback?"));
 
@@ -118,19 +119,25 @@ async fn wix_managed_login_through_the_pending_flow_table() {
         flows
             .accept("oauthdesk://callback?code=x&state=forged")
             .unwrap_err(),
-        Rejection::UnknownState
+        Rejection::UnknownState.into()
     );
     let elsewhere = callback.replace("oauthdesk://callback", "oauthdesk://evil");
     assert!(matches!(
         flows.accept(&elsewhere),
-        Err(Rejection::WrongTarget { .. })
+        Err(Refused {
+            rejection: Rejection::WrongTarget { .. },
+            ended: None
+        })
     ));
-    let (flow, code) = flows.accept(&callback).unwrap();
+    let Accepted { flow, code, .. } = flows.accept(&callback).unwrap();
     assert_eq!(flow.oauth.state.secret(), &state);
     let tokens = s.members.exchange_code(&code, &flow.oauth).await.unwrap();
     assert_eq!(tokens.role, Role::Member);
     assert!(tokens.logged_in());
-    assert_eq!(flows.accept(&callback).unwrap_err(), Rejection::Replayed);
+    assert_eq!(
+        flows.accept(&callback).unwrap_err(),
+        Rejection::Replayed.into()
+    );
 
     // The exchange is sent once, never retried, and the code is spent.
     let again = s.members.exchange_code(&code, &flow.oauth).await;
@@ -152,13 +159,14 @@ async fn a_refused_login_comes_back_as_an_error_callback() {
         .login_url(&s.visitor, &oauth, ResponseMode::Fragment, None)
         .await
         .unwrap();
-    flows.start("sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
+    flows.start("flow-2", "sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
     let callback = s.browser_login(&url, "cancel", "").await;
     let refused = flows.accept(&callback).unwrap_err();
     assert!(
-        matches!(&refused, Rejection::Refused { error, .. } if error == "access_denied"),
+        matches!(&refused.rejection, Rejection::Refused { error, .. } if error == "access_denied"),
         "{refused:?}"
     );
+    assert_eq!(refused.ended.as_deref(), Some("flow-2"));
 }
 
 #[tokio::test]

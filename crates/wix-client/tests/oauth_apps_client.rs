@@ -3,10 +3,10 @@
 use std::sync::{Arc, Mutex};
 
 use futures::TryStreamExt;
-use vault::{MemoryStore, SecretStore};
 use wix_client::oauth_apps::{
     OAuthAppFields, OAuthAppsClient, Query, SecretStorage, SortField, SortOrder, Technology,
 };
+use wix_client::store::MemorySecrets;
 use wix_client::{AdminAuth, ClientConfig, Error, RequestRecord};
 use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
 
@@ -43,19 +43,16 @@ async fn setup() -> Setup {
 #[tokio::test]
 async fn create_puts_the_secret_in_the_vault_before_returning() {
     let s = setup().await;
-    let vault = MemoryStore::default();
+    let vault = MemorySecrets::default();
     let mut fields = OAuthAppFields::named("Storefront");
     fields.allowed_redirect_uris = vec!["oauthdesk://callback".into()];
     let created = s
         .client
-        .create_and_store(&s.auth, &fields, &vault, "p1")
+        .create_and_store(&s.auth, &fields, &vault)
         .await
         .unwrap();
     assert_eq!(created.storage, SecretStorage::Saved);
-    let saved = vault
-        .get(&vault::entry::oauth_app_secret("p1", &created.app.id))
-        .unwrap()
-        .unwrap();
+    let saved = vault.get(&created.app.id).unwrap();
     assert_eq!(
         Some(saved.expose()),
         created.secret.as_ref().map(|s| s.expose())
@@ -74,8 +71,7 @@ async fn a_refusing_vault_still_hands_back_the_secret() {
         .create_and_store(
             &s.auth,
             &OAuthAppFields::named("Kept"),
-            &MemoryStore::failing_writes(),
-            "p1",
+            &MemorySecrets::refusing(),
         )
         .await
         .unwrap();
@@ -246,8 +242,7 @@ async fn an_unreachable_server_is_a_network_error_and_a_lost_create_is_not_retri
         .create_and_store(
             &auth,
             &OAuthAppFields::named("Lost"),
-            &MemoryStore::default(),
-            "p",
+            &MemorySecrets::default(),
         )
         .await
         .unwrap_err();
@@ -263,10 +258,10 @@ async fn an_unreachable_server_is_a_network_error_and_a_lost_create_is_not_retri
 #[tokio::test]
 async fn the_request_log_has_paths_and_statuses_but_no_secrets() {
     let s = setup().await;
-    let vault = MemoryStore::default();
+    let vault = MemorySecrets::default();
     let created = s
         .client
-        .create_and_store(&s.auth, &OAuthAppFields::named("Logged"), &vault, "p")
+        .create_and_store(&s.auth, &OAuthAppFields::named("Logged"), &vault)
         .await
         .unwrap();
     s.client.get(&s.auth, &created.app.id).await.unwrap();
@@ -299,7 +294,7 @@ async fn arm(emulator: &RunningEmulator, fault: serde_json::Value) {
 #[tokio::test]
 async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_retried() {
     let s = setup().await;
-    let vault = MemoryStore::default();
+    let vault = MemorySecrets::default();
     // The create happens on the server, but its answer breaks mid-body.
     arm(
         &s.emulator,
@@ -308,12 +303,7 @@ async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_re
     .await;
     let err = s
         .client
-        .create_and_store(
-            &s.auth,
-            &OAuthAppFields::named("Dropped answer"),
-            &vault,
-            "p",
-        )
+        .create_and_store(&s.auth, &OAuthAppFields::named("Dropped answer"), &vault)
         .await
         .unwrap_err();
     let Error::CreateOutcomeUnknown { found: Some(id) } = &err else {
@@ -378,7 +368,7 @@ async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_re
     })
     .unwrap();
     let err = impatient
-        .create_and_store(&s.auth, &OAuthAppFields::named("Slow answer"), &vault, "p")
+        .create_and_store(&s.auth, &OAuthAppFields::named("Slow answer"), &vault)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::CreateOutcomeUnknown { .. }), "{err:?}");

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use vault::{MemoryStore, Secret, SecretStore};
+use vault::Secret;
+use wix_client::store::MemoryTokens;
 use wix_client::visitor::{Role, TokenSession, Tokens, VisitorAuth};
 use wix_client::{ClientConfig, Error, RequestRecord};
 use wix_emulator::{EmulatorConfig, SEEDED_APP_IDS};
@@ -34,19 +35,8 @@ async fn expired(auth: &VisitorAuth) -> Tokens {
     tokens
 }
 
-fn store_tokens(vault: &MemoryStore, tokens: &Tokens) {
-    let json = serde_json::json!({
-        "accessToken": tokens.access_token.expose(),
-        "expiresAt": tokens.expires_at.to_rfc3339(),
-        "refreshToken": tokens.refresh_token.expose(),
-        "role": "visitor",
-    });
-    vault
-        .set(
-            &vault::entry::member_tokens("p", CLIENT),
-            &Secret::new(json.to_string()),
-        )
-        .unwrap();
+fn holding(tokens: Tokens) -> Arc<MemoryTokens> {
+    Arc::new(MemoryTokens::holding(Some(tokens)))
 }
 
 #[tokio::test]
@@ -56,10 +46,11 @@ async fn a_stored_refresh_token_is_reused_before_minting_a_new_visitor() {
         .unwrap();
     let (auth, count) = auth_counting(&emulator).await;
     let old = expired(&auth).await;
-    let vault = Arc::new(MemoryStore::default());
-    store_tokens(&vault, &old);
+    let store = holding(old.clone());
     count.store(0, Ordering::SeqCst);
-    let session = TokenSession::open(auth, vault.clone(), "p", Duration::from_secs(60)).unwrap();
+    let session = TokenSession::open(auth, store.clone(), Duration::from_secs(60))
+        .await
+        .unwrap();
     let tokens = session.visitor().await.unwrap();
     assert_eq!(
         count.load(Ordering::SeqCst),
@@ -76,12 +67,13 @@ async fn a_stored_refresh_token_is_reused_before_minting_a_new_visitor() {
         tokens.fresh_for(Duration::from_secs(3 * 3600)),
         "expires_in of 4 hours was applied"
     );
-    // Saved back to the vault, and Debug never shows a token.
-    let saved = vault
-        .get(&vault::entry::member_tokens("p", CLIENT))
-        .unwrap()
-        .unwrap();
-    assert!(saved.expose().contains(tokens.access_token.expose()));
+    // Saved back to the store, and Debug never shows a token.
+    let saved = store.get().unwrap();
+    assert_eq!(saved, tokens);
+    assert!(
+        Tokens::from_stored(&saved.to_stored()).as_ref() == Some(&tokens),
+        "the stored document reads back"
+    );
     assert!(!format!("{tokens:?}").contains(tokens.access_token.expose()));
 }
 
@@ -91,10 +83,13 @@ async fn a_hundred_callers_with_an_expired_token_cause_exactly_one_refresh() {
         .await
         .unwrap();
     let (auth, count) = auth_counting(&emulator).await;
-    let vault = Arc::new(MemoryStore::default());
-    store_tokens(&vault, &expired(&auth).await);
+    let store = holding(expired(&auth).await);
     count.store(0, Ordering::SeqCst);
-    let session = Arc::new(TokenSession::open(auth, vault, "p", Duration::from_secs(60)).unwrap());
+    let session = Arc::new(
+        TokenSession::open(auth, store, Duration::from_secs(60))
+            .await
+            .unwrap(),
+    );
     let callers: Vec<_> = (0..100)
         .map(|_| {
             let session = session.clone();
@@ -124,15 +119,16 @@ async fn a_refused_refresh_drops_the_tokens_and_says_sign_in_again() {
     let (auth, _) = auth_counting(&emulator).await;
     let mut bad = expired(&auth).await;
     bad.refresh_token = Secret::from("EMU.refresh.revoked");
-    let vault = Arc::new(MemoryStore::default());
-    store_tokens(&vault, &bad);
-    let session = TokenSession::open(auth, vault.clone(), "p", Duration::from_secs(60)).unwrap();
+    let store = holding(bad);
+    let session = TokenSession::open(auth, store.clone(), Duration::from_secs(60))
+        .await
+        .unwrap();
     let err = session.access_token().await.unwrap_err();
     assert!(matches!(err, Error::SignInAgain(_)), "{err:?}");
     assert!(err.to_string().contains("sign in again"));
     assert!(session.current().await.is_none());
     assert!(
-        vault.names().is_empty(),
-        "the refused tokens are still in the vault"
+        store.get().is_none(),
+        "the refused tokens are still in the store"
     );
 }

@@ -148,6 +148,20 @@ impl RunningEmulator {
         self.state.reset(self.seed);
     }
 
+    /// Register a Wix app's App URL and Redirect URL, as one does in the Dev Center (for the app embedding this
+    /// emulator, which needs no HTTP round trip to itself). `false` if there is no such app.
+    pub fn set_wix_app_urls(&self, app_id: &str, app_url: &str, redirect_url: &str) -> bool {
+        self.state
+            .write(|data| match data.wix_apps.get_mut(app_id) {
+                Some(app) => {
+                    app.app_url = Some(app_url.to_owned());
+                    app.redirect_url = Some(redirect_url.to_owned());
+                    true
+                }
+                None => false,
+            })
+    }
+
     /// How many requests the emulator has served.
     pub fn requests(&self) -> u64 {
         self.state.requests()

@@ -57,7 +57,7 @@ async fn sandbox_url(app: &App) -> url::Url {
 
 fn keyring_tokens(app: &App) -> Option<String> {
     vault::KeyringStore::new(app.profile.keyring_service.clone())
-        .get(&vault::entry::member_tokens("sandbox", STOREFRONT))
+        .get(&format!("member-tokens/sandbox/{STOREFRONT}"))
         .unwrap()
         .map(|s| s.expose().to_owned())
 }

@@ -198,7 +198,7 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
     app.screenshot("oauth-apps-secret-dialog").await;
     let keyring = KeyringStore::new(app.profile.keyring_service.clone());
     let saved = keyring
-        .get(&vault::entry::oauth_app_secret("sandbox", &client_id))
+        .get(&format!("oauth-app-secret/sandbox/{client_id}"))
         .unwrap()
         .expect("secret in the keyring");
     assert_eq!(saved.expose(), secret);
@@ -285,7 +285,7 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
     );
     assert!(
         keyring
-            .get(&vault::entry::oauth_app_secret("sandbox", &client_id))
+            .get(&format!("oauth-app-secret/sandbox/{client_id}"))
             .unwrap()
             .is_none()
     );

@@ -83,7 +83,7 @@ async fn a_project_is_connected_with_its_key_in_the_keyring_and_removed_with_it(
             .unwrap()
             .to_owned();
     let keyring = KeyringStore::new(app.profile.keyring_service.clone());
-    let name = vault::entry::project_api_key(&id);
+    let name = format!("api-key/{id}");
     assert_eq!(keyring.get(&name).unwrap().unwrap().expose(), API_KEY);
     // Test connection calls the API with the key from the keyring.
     let script = "Array.from(document.querySelectorAll('[data-testid=project]')).find(li => li.innerText.includes('Shop')).querySelector('[data-testid=test-connection]').click()";

@@ -118,10 +118,7 @@ async fn basic_token_round_trip_then_an_advanced_install_that_survives_a_restart
     );
     let keyring = vault::KeyringStore::new(app.profile.keyring_service.clone());
     let refresh = keyring
-        .get(&vault::entry::wix_app_refresh_token(
-            &profile_id,
-            &instance_id,
-        ))
+        .get(&format!("wix-app-refresh-token/{profile_id}/{instance_id}"))
         .unwrap()
         .expect("the refresh token in the keyring");
 

@@ -45,7 +45,7 @@ async addProject(project: NewProject) : Promise<Result<Project, AppError>> {
 }
 },
 /**
- * Remove a project and every keyring entry it owns (API key, saved client secrets, tokens).
+ * Remove a project and every keyring entry it owns (API key, saved client secrets, tokens, pending logins).
  */
 async removeProject(projectId: string) : Promise<Result<null, AppError>> {
     try {
@@ -204,8 +204,13 @@ async startBrowserLogin(projectId: string, clientId: string) : Promise<Result<Br
 /**
  * Stop waiting for a browser login; its callback, if it still comes, is ignored.
  */
-async cancelBrowserLogin(flowId: string) : Promise<boolean> {
-    return await TAURI_INVOKE("cancel_browser_login", { flowId });
+async cancelBrowserLogin(flowId: string) : Promise<Result<boolean, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("cancel_browser_login", { flowId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Custom login with email and password; the session token becomes member tokens with no browser.
@@ -309,8 +314,13 @@ async signInTimeline() : Promise<TimelineEntry[]> {
 async sandboxWixApp() : Promise<SandboxWixApp> {
     return await TAURI_INVOKE("sandbox_wix_app");
 },
-async listWixAppProfiles() : Promise<WixAppProfileView[]> {
-    return await TAURI_INVOKE("list_wix_app_profiles");
+async listWixAppProfiles() : Promise<Result<WixAppProfileView[], AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("list_wix_app_profiles") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 /**
  * Add a profile; the secret goes straight to the OS keyring. Advanced profiles start serving their App URL and
@@ -354,8 +364,13 @@ async wixAppRefresh(profileId: string, instanceId: string) : Promise<Result<AppT
     else return { status: "error", error: e  as any };
 }
 },
-async wixAppTokenStatus(profileId: string, instanceId: string) : Promise<AppTokenStatus | null> {
-    return await TAURI_INVOKE("wix_app_token_status", { profileId, instanceId });
+async wixAppTokenStatus(profileId: string, instanceId: string) : Promise<Result<AppTokenStatus | null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("wix_app_token_status", { profileId, instanceId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 },
 async wixAppFinishConfiguration(profileId: string, instanceId: string) : Promise<Result<null, AppError>> {
     try {
@@ -392,11 +407,15 @@ async installOnSandbox(profileId: string) : Promise<Result<null, AppError>> {
 export const events = __makeEvents__<{
 deepLinkReceived: DeepLinkReceived,
 signInFinished: SignInFinished,
-wixAppInstalled: WixAppInstalled
+wixAppInstalled: WixAppInstalled,
+wixAppRenewalFailed: WixAppRenewalFailed,
+wixAppTokenRenewed: WixAppTokenRenewed
 }>({
 deepLinkReceived: "deep-link-received",
 signInFinished: "sign-in-finished",
-wixAppInstalled: "wix-app-installed"
+wixAppInstalled: "wix-app-installed",
+wixAppRenewalFailed: "wix-app-renewal-failed",
+wixAppTokenRenewed: "wix-app-token-renewed"
 })
 
 /** user-defined constants **/
@@ -443,6 +462,15 @@ export type AppError =
  */
 { code: "sandbox"; message: string } | 
 /**
+ * A Wix app install at the loopback Redirect URL was refused (state, code or refresh token missing); nothing
+ * was stored.
+ */
+{ code: "installRefused"; message: string } | 
+/**
+ * Work on a background thread (keyring or file I/O) failed to finish; trying again usually works.
+ */
+{ code: "taskFailed"; message: string } | 
+/**
  * A bug or an unexpected state of the app itself.
  */
 { code: "internal"; message: string }
@@ -462,11 +490,15 @@ keyringBackend: string;
 /**
  * Where the built-in sandbox (local Wix emulator) listens: point a Headless front end at it to test offline.
  */
-sandboxUrl: string }
+sandboxUrl: string; 
+/**
+ * Test switches set in this run (debug builds only; a release build has none).
+ */
+testSwitches: string[] }
 /**
  * An access token as the UI sees it: no value.
  */
-export type AppTokenStatus = { instanceId: string; strategy: Strategy; 
+export type AppTokenStatus = { profileId: string; instanceId: string; strategy: Strategy; 
 /**
  * RFC 3339.
  */
@@ -516,6 +548,9 @@ oauthApps: number | null; millis: number }
  * The result of a create: the one time the secret crosses to the UI.
  */
 export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage: SecretStorage }
+/**
+ * An email and password from the form. No `Debug`: it carries the password.
+ */
 export type Credentials = { email: string; password: string }
 /**
  * Emitted to the UI whenever a deep link arrives.
@@ -584,7 +619,7 @@ added: string;
  */
 lastToken: string | null; finishedConfiguration: boolean; 
 /**
- * Whether the vault holds its refresh token (advanced only); filled in when listed.
+ * Whether the keyring holds its refresh token (advanced only); filled in when listed.
  */
 hasRefreshToken?: boolean }
 /**
@@ -608,13 +643,16 @@ export type LoginOutcome =
  */
 { kind: "failed"; code: string | null; message: string }
 /**
- * What the user types to connect a Wix project.
+ * What the user types to connect a Wix project. No `Debug`: it carries the API key.
  */
 export type NewProject = { name: string; 
 /**
- * Sent once, straight into the vault.
+ * Sent once, straight into the keyring.
  */
 apiKey: string; target: ProjectTarget }
+/**
+ * What the user types to add a profile. No `Debug`: it carries the app secret.
+ */
 export type NewWixAppProfile = { name: string; appId: string; appSecret: string; strategy: Strategy; sandbox: boolean; 
 /**
  * Advanced: the loopback port to serve on (blank: a free one, then fixed).
@@ -659,15 +697,7 @@ export type Project = { id: string; name: string; target: ProjectTarget;
 /**
  * RFC 3339.
  */
-createdAt: string; 
-/**
- * Client IDs of OAuth apps whose secret this app saved in the vault.
- */
-savedSecrets?: string[]; 
-/**
- * Client IDs of OAuth apps whose visitor/member tokens this app saved in the vault.
- */
-savedTokens?: string[] }
+createdAt: string }
 /**
  * Which Wix scope a project's admin calls address: one site (`wix-site-id`) or a whole account
  * (`wix-account-id`). The built-in sandbox addresses the local emulator.
@@ -748,6 +778,14 @@ export type WixAppProfileView = { profile: WixAppProfile; appUrl: string | null;
  * Whether the loopback server of an advanced profile is listening.
  */
 listening: boolean }
+/**
+ * Emitted when a held token could not be renewed and was dropped.
+ */
+export type WixAppRenewalFailed = { profileId: string; instanceId: string; message: string }
+/**
+ * Emitted when the core renewed a held token before it expired (whether or not the view is open).
+ */
+export type WixAppTokenRenewed = AppTokenStatus
 
 /** tauri-specta globals **/
 

@@ -11,6 +11,8 @@ const titles: Record<AppError["code"], string> = {
   outcomeUnknown: "Result unknown",
   browser: "Could not open the browser",
   sandbox: "Sandbox problem",
+  installRefused: "Install refused",
+  taskFailed: "Please try again",
   internal: "Something went wrong",
 };
 
