@@ -169,43 +169,6 @@ impl FaultKind {
     }
 }
 
-#[derive(Deserialize)]
-struct Members {
-    members: Vec<ListedMember>,
-}
-
-#[derive(Deserialize)]
-struct OneMember {
-    member: ListedMember,
-}
-
-#[derive(Deserialize)]
-struct Outbox {
-    emails: Vec<Email>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OAuthApps {
-    o_auth_apps: Vec<OAuthApp>,
-}
-
-#[derive(Deserialize)]
-struct Faults {
-    faults: Vec<Fault>,
-}
-
-#[derive(Deserialize)]
-struct Clock {
-    now: DateTime<Utc>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct OneWixApp {
-    wix_app: WixApp,
-}
-
 /// A typed client for the emulator-only routes (`/_emulator/v1/...`) of an emulator at a base URL.
 ///
 /// Nothing requires a credential on these routes yet; [`AdminClient::with_token`] makes every call carry
@@ -314,6 +277,24 @@ impl AdminClient {
         })
     }
 
+    /// A call whose answer is an object: answers its member `key`.
+    async fn field<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        key: &str,
+    ) -> AdminResult<T> {
+        let mut answer: Value = self.call(method.clone(), path, body).await?;
+        let value = answer.get_mut(key).map(Value::take).unwrap_or_default();
+        serde_json::from_value(value).map_err(|e| AdminError {
+            method,
+            url: self.url(path),
+            status: None,
+            body: format!("{key}: {e} in {answer}"),
+        })
+    }
+
     /// A call whose answer carries nothing to read.
     async fn command(&self, method: Method, path: &str, body: Option<&Value>) -> AdminResult<()> {
         self.call::<Value>(method, path, body).await.map(drop)
@@ -322,10 +303,7 @@ impl AdminClient {
     /// `POST /members/{id}/<action>`: answers the member after the change.
     async fn member_action(&self, id: &str, action: &str) -> AdminResult<ListedMember> {
         let path = format!("members/{id}/{action}");
-        Ok(self
-            .call::<OneMember>(Method::POST, &path, None)
-            .await?
-            .member)
+        self.field(Method::POST, &path, None, "member").await
     }
 
     /// Any emulator-only call with a JSON body, answered as JSON: for bodies the typed calls cannot express
@@ -368,10 +346,7 @@ impl AdminClient {
 
     /// `GET /members`, oldest first.
     pub async fn members(&self) -> AdminResult<Vec<ListedMember>> {
-        Ok(self
-            .call::<Members>(Method::GET, "members", None)
-            .await?
-            .members)
+        self.field(Method::GET, "members", None, "members").await
     }
 
     /// `DELETE /members`: every member, with their sessions, codes and tokens.
@@ -391,10 +366,7 @@ impl AdminClient {
 
     /// `GET /outbox`: what the emulator "emailed", oldest first.
     pub async fn outbox(&self) -> AdminResult<Vec<Email>> {
-        Ok(self
-            .call::<Outbox>(Method::GET, "outbox", None)
-            .await?
-            .emails)
+        self.field(Method::GET, "outbox", None, "emails").await
     }
 
     /// `DELETE /outbox`.
@@ -404,10 +376,8 @@ impl AdminClient {
 
     /// `GET /oauth-apps`: every OAuth app (no secrets), oldest first.
     pub async fn oauth_apps(&self) -> AdminResult<Vec<OAuthApp>> {
-        Ok(self
-            .call::<OAuthApps>(Method::GET, "oauth-apps", None)
-            .await?
-            .o_auth_apps)
+        self.field(Method::GET, "oauth-apps", None, "oAuthApps")
+            .await
     }
 
     /// `DELETE /oauth-apps`: every OAuth app, and their tokens.
@@ -417,19 +387,14 @@ impl AdminClient {
 
     /// `GET /faults`: the faults still armed.
     pub async fn faults(&self) -> AdminResult<Vec<Fault>> {
-        Ok(self
-            .call::<Faults>(Method::GET, "faults", None)
-            .await?
-            .faults)
+        self.field(Method::GET, "faults", None, "faults").await
     }
 
     /// `POST /faults`: arm a fault; answers every fault armed.
     pub async fn inject_fault(&self, fault: &Fault) -> AdminResult<Vec<Fault>> {
         let body = serde_json::to_value(fault).expect("a fault serialises");
-        Ok(self
-            .call::<Faults>(Method::POST, "faults", Some(&body))
-            .await?
-            .faults)
+        self.field(Method::POST, "faults", Some(&body), "faults")
+            .await
     }
 
     /// `DELETE /faults`.
@@ -440,10 +405,7 @@ impl AdminClient {
     /// `POST /clock`: move the emulator's clock forward; answers its new time.
     pub async fn advance_clock(&self, seconds: i64) -> AdminResult<DateTime<Utc>> {
         let body = json!({"advanceSeconds": seconds});
-        Ok(self
-            .call::<Clock>(Method::POST, "clock", Some(&body))
-            .await?
-            .now)
+        self.field(Method::POST, "clock", Some(&body), "now").await
     }
 
     /// `GET /wix-apps`: the Wix apps (with secrets) and their installations.
@@ -454,20 +416,16 @@ impl AdminClient {
     /// `POST /wix-apps`: a new Wix app, with its secret.
     pub async fn create_wix_app(&self, app: &WixAppPatch) -> AdminResult<WixApp> {
         let body = serde_json::to_value(app).expect("a Wix app patch serialises");
-        Ok(self
-            .call::<OneWixApp>(Method::POST, "wix-apps", Some(&body))
-            .await?
-            .wix_app)
+        self.field(Method::POST, "wix-apps", Some(&body), "wixApp")
+            .await
     }
 
     /// `PATCH /wix-apps/{appId}`, e.g. to register the App URL and Redirect URL.
     pub async fn update_wix_app(&self, app_id: &str, patch: &WixAppPatch) -> AdminResult<WixApp> {
         let body = serde_json::to_value(patch).expect("a Wix app patch serialises");
         let path = format!("wix-apps/{app_id}");
-        Ok(self
-            .call::<OneWixApp>(Method::PATCH, &path, Some(&body))
-            .await?
-            .wix_app)
+        self.field(Method::PATCH, &path, Some(&body), "wixApp")
+            .await
     }
 
     /// The "Add app" page of a Wix app (`GET /wix-apps/{appId}/add`), where an install starts.

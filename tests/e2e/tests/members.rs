@@ -51,7 +51,10 @@ fn deliver(app: &App, url: &str) {
 
 /// How many lines of `haystack` contain `needle` (a log message may quote another's words).
 fn count(haystack: &str, needle: &str) -> usize {
-    haystack.lines().filter(|line| line.contains(needle)).count()
+    haystack
+        .lines()
+        .filter(|line| line.contains(needle))
+        .count()
 }
 
 /// Wait until the app's log holds `at_least` lines with `needle`, and return how many it holds; panic when it never
