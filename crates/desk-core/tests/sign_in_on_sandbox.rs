@@ -8,6 +8,7 @@ use desk_core::secrets::Entry;
 use desk_core::sign_in::{LoginOutcome, SignedInAs, Target};
 use vault::{MemoryStore, Secret, SecretStore};
 use wix_emulator::SEEDED_APP_IDS;
+use wix_emulator::test_support::{AdminClient, LoginAction, SettingsPatch, play_login};
 
 const CLIENT: &str = SEEDED_APP_IDS[0];
 
@@ -18,28 +19,6 @@ async fn desk(vault: Arc<MemoryStore>) -> (Desk, tempfile::TempDir) {
 
 fn target(desk: &Desk) -> Target {
     desk.sign_in_target(SANDBOX_ID, CLIENT).unwrap()
-}
-
-/// Play the system browser: open the login URL, submit the hosted form, return the redirect it ends on.
-async fn play_browser(desk: &Desk, auth_url: &str, email: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let url = url::Url::parse(auth_url).unwrap();
-    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    form.extend([
-        ("action".into(), "register".into()),
-        ("email".into(), email.into()),
-        ("password".into(), "pa55word".into()),
-    ]);
-    let done = browser
-        .post(desk.sandbox.base_url().join("oauth2/authorize").unwrap())
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    done.headers()["location"].to_str().unwrap().to_owned()
 }
 
 fn stored_tokens(vault: &MemoryStore) -> Option<String> {
@@ -76,7 +55,7 @@ async fn browser_login_through_a_callback_then_hostile_callbacks_change_nothing(
     let login = desk.sign_in.start_browser_login(&t).await.unwrap();
     assert_eq!(login.redirect_uri, "oauthdesk://callback");
     assert_eq!(desk.sign_in.pending(), 1);
-    let callback = play_browser(&desk, &login.auth_url, "ann@example.com").await;
+    let callback = play_login(&login.auth_url, LoginAction::Register, "ann@example.com").await;
     let outcome = desk.complete_sign_in(&callback).await;
     assert!(outcome.accepted, "{}", outcome.message);
     assert_eq!(outcome.flow_id.as_deref(), Some(login.flow_id.as_str()));
@@ -112,7 +91,7 @@ async fn browser_login_through_a_callback_then_hostile_callbacks_change_nothing(
 
     // A cancelled flow's callback does not count either.
     let login = desk.sign_in.start_browser_login(&t).await.unwrap();
-    let callback = play_browser(&desk, &login.auth_url, "ann2@example.com").await;
+    let callback = play_login(&login.auth_url, LoginAction::Register, "ann2@example.com").await;
     assert!(desk.sign_in.cancel_browser_login(&login.flow_id).await);
     assert!(!desk.complete_sign_in(&callback).await.accepted);
     assert_eq!(stored_tokens(&vault).as_deref(), Some(saved.as_str()));
@@ -150,11 +129,9 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
     );
 
     // Email verification: the code comes from the sandbox's outbox.
-    let http = reqwest::Client::new();
-    let emulator = desk.sandbox.base_url().clone();
-    http.patch(emulator.join("_emulator/v1/settings").unwrap())
-        .json(&serde_json::json!({"requireEmailVerification": true}))
-        .send()
+    let emulator = AdminClient::new(desk.sandbox.base_url());
+    emulator
+        .patch_settings(&SettingsPatch::default().require_email_verification(true))
         .await
         .unwrap();
     let pending = desk
@@ -163,15 +140,8 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
         .await
         .unwrap();
     assert!(matches!(pending, LoginOutcome::VerifyEmail), "{pending:?}");
-    let outbox: serde_json::Value = http
-        .get(emulator.join("_emulator/v1/outbox").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = outbox["emails"][0]["code"].as_str().unwrap();
+    let outbox = emulator.outbox().await.unwrap();
+    let code = outbox[0].code.as_deref().unwrap();
     let verified = desk.sign_in.verify(&t, code).await.unwrap();
     assert!(
         matches!(verified, LoginOutcome::SignedIn { .. }),
@@ -183,15 +153,8 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
         .await
         .unwrap();
 
-    let members: serde_json::Value = http
-        .get(emulator.join("_emulator/v1/members").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let member_id = members["members"][0]["id"].as_str().unwrap();
+    let members = emulator.members().await.unwrap();
+    let member_id = members[0].id.as_str();
     let key = desk.api_key_for(SANDBOX_ID, None).await.unwrap();
     let external = desk
         .sign_in
@@ -235,7 +198,7 @@ async fn a_login_started_before_a_restart_completes_on_the_cold_start() {
         .start_browser_login(&target(&first))
         .await
         .unwrap();
-    let callback = play_browser(&first, &login.auth_url, "cold@example.com").await;
+    let callback = play_login(&login.auth_url, LoginAction::Register, "cold@example.com").await;
     let pending = format!("pending-login/{SANDBOX_ID}/{}", login.flow_id);
     assert!(
         vault.get(&pending).unwrap().is_some(),

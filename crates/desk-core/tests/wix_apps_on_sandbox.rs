@@ -7,50 +7,8 @@ use desk_core::Desk;
 use desk_core::secrets::Entry;
 use desk_core::wix_apps::{InstallOutcome, NewWixAppProfile, Strategy, WixAppEvent};
 use vault::{MemoryStore, SecretStore};
+use wix_emulator::test_support::{browser, play_install};
 use wix_emulator::wix_apps::{SEEDED_INSTANCE_ID, SEEDED_WIX_APP_ID, SEEDED_WIX_APP_SECRET};
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Follow redirects one by one from `url`, submitting the installer's consent form; return every URL visited.
-async fn play_install(url: &str) -> Vec<url::Url> {
-    let http = browser();
-    let mut visited = Vec::new();
-    let mut next = url::Url::parse(url).unwrap();
-    for _ in 0..10 {
-        visited.push(next.clone());
-        let response = if next.path() == "/installer/install" {
-            let form: Vec<(String, String)> = next
-                .query_pairs()
-                .into_owned()
-                .chain([("decision".to_owned(), "agree".to_owned())])
-                .collect();
-            http.post(next.join("/installer/install").unwrap())
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-        } else {
-            http.get(next.clone()).send().await.unwrap()
-        };
-        if !response.status().is_redirection() {
-            assert!(
-                response.status().is_success(),
-                "{next}: {}",
-                response.status()
-            );
-            return visited;
-        }
-        next = next
-            .join(response.headers()["location"].to_str().unwrap())
-            .unwrap();
-    }
-    panic!("too many redirects: {visited:?}");
-}
 
 fn refresh_entry(profile: &str, instance: &str) -> String {
     Entry::WixAppRefreshToken {

@@ -4,13 +4,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
 use vault::Secret;
 use wix_client::callback::{Accepted, DEFAULT_DEADLINE, PendingFlows, Refused, Rejection};
 use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
 use wix_client::pkce::OAuthData;
 use wix_client::visitor::{Role, VisitorAuth};
 use wix_client::{ClientConfig, Error, RequestRecord};
+use wix_emulator::test_support::{
+    AdminClient, Fault, FaultKind, LoginAction, SettingsPatch, play_login,
+};
 use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
 
 const CLIENT: &str = SEEDED_APP_IDS[0];
@@ -21,7 +23,7 @@ struct Setup {
     members: MemberAuth,
     visitor: Secret,
     log: Arc<Mutex<Vec<RequestRecord>>>,
-    browser: reqwest::Client,
+    admin: AdminClient,
 }
 
 async fn setup() -> Setup {
@@ -45,55 +47,14 @@ async fn setup() -> Setup {
         .access_token;
     Setup {
         members: MemberAuth::new(config, CLIENT).unwrap(),
+        admin: AdminClient::of(&emulator),
         emulator,
         visitor,
         log,
-        browser: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
     }
 }
 
 impl Setup {
-    async fn emulator_api(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let url = self
-            .emulator
-            .base_url()
-            .join(&format!("_emulator/v1/{path}"))
-            .unwrap();
-        let response = self
-            .browser
-            .request(method, url)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success());
-        response.json().await.unwrap()
-    }
-
-    /// Play the browser: open the login URL, submit the form, return the final redirect URL.
-    async fn browser_login(&self, url: &url::Url, action: &str, email: &str) -> String {
-        let page = self.browser.get(url.clone()).send().await.unwrap();
-        assert_eq!(page.status(), 200);
-        let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        form.extend([
-            ("action".into(), action.into()),
-            ("email".into(), email.into()),
-            ("password".into(), "pa55word".into()),
-        ]);
-        let done = self
-            .browser
-            .post(self.emulator.base_url().join("oauth2/authorize").unwrap())
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert!(done.status().is_redirection(), "{}", done.status());
-        done.headers()["location"].to_str().unwrap().to_owned()
-    }
-
     fn logged(&self) -> String {
         format!("{:?}", self.log.lock().unwrap())
     }
@@ -111,7 +72,7 @@ async fn wix_managed_login_through_the_pending_flow_table() {
         .unwrap();
     let state = oauth.state.secret().clone();
     flows.start("flow-1", "sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
-    let callback = s.browser_login(&url, "register", "amy@example.com").await;
+    let callback = play_login(url.as_str(), LoginAction::Register, "amy@example.com").await;
     assert!(callback.starts_with("oauthdesk://callback?"));
 
     // Forged and mistargeted callbacks change nothing; the real one counts once.
@@ -160,7 +121,7 @@ async fn a_refused_login_comes_back_as_an_error_callback() {
         .await
         .unwrap();
     flows.start("flow-2", "sandbox", CLIENT, oauth, DEFAULT_DEADLINE);
-    let callback = s.browser_login(&url, "cancel", "").await;
+    let callback = play_login(url.as_str(), LoginAction::Cancel, "").await;
     let refused = flows.accept(&callback).unwrap_err();
     assert!(
         matches!(&refused.rejection, Rejection::Refused { error, .. } if error == "access_denied"),
@@ -226,12 +187,10 @@ async fn custom_login_register_verify_and_session_token_exchange() {
         Some(LoginErrorCode::InvalidEmail)
     );
 
-    s.emulator_api(
-        reqwest::Method::PATCH,
-        "settings",
-        json!({"requireEmailVerification": true}),
-    )
-    .await;
+    s.admin
+        .patch_settings(&SettingsPatch::default().require_email_verification(true))
+        .await
+        .unwrap();
     let LoginState::EmailVerificationRequired { state_token } = s
         .members
         .register(&s.visitor, "cat@example.com", &password, None)
@@ -240,10 +199,8 @@ async fn custom_login_register_verify_and_session_token_exchange() {
     else {
         panic!("verification should be required")
     };
-    let outbox = s
-        .emulator_api(reqwest::Method::GET, "outbox", json!({}))
-        .await;
-    let code = outbox["emails"][0]["code"].as_str().unwrap().to_owned();
+    let outbox = s.admin.outbox().await.unwrap();
+    let code = outbox[0].code.clone().unwrap();
     let wrong = s
         .members
         .verify(&s.visitor, "000000x", &state_token)
@@ -271,15 +228,11 @@ async fn reset_email_external_login_logout_and_an_unpublished_site() {
         .send_password_reset(&s.visitor, "dan@example.com", "https://shop.example.com/")
         .await
         .unwrap();
-    let outbox = s
-        .emulator_api(reqwest::Method::GET, "outbox", json!({}))
-        .await;
-    assert_eq!(outbox["emails"][0]["kind"], "passwordReset");
+    let outbox = s.admin.outbox().await.unwrap();
+    assert_eq!(outbox[0].kind, "passwordReset");
 
-    let members = s
-        .emulator_api(reqwest::Method::GET, "members", json!({}))
-        .await;
-    let id = members["members"][0]["id"].as_str().unwrap();
+    let members = s.admin.members().await.unwrap();
+    let id = members[0].id.as_str();
     let key = Secret::new(s.emulator.admin().api_key.clone());
     let tokens = s
         .members
@@ -301,12 +254,10 @@ async fn reset_email_external_login_logout_and_an_unpublished_site() {
         .unwrap();
     assert!(logout.path().ends_with("/oauth2/logout"));
 
-    s.emulator_api(
-        reqwest::Method::PATCH,
-        "settings",
-        json!({"sitePublished": false}),
-    )
-    .await;
+    s.admin
+        .patch_settings(&SettingsPatch::default().site_published(false))
+        .await
+        .unwrap();
     let unpublished = s
         .members
         .login_url(
@@ -335,18 +286,20 @@ async fn renewal_retries_5xx_and_429_but_a_code_exchange_is_sent_once() {
     )
     .unwrap();
     let tokens = auth.mint().await.unwrap();
-    s.emulator_api(
-        reqwest::Method::POST,
-        "faults",
-        json!({"path": "/oauth2/token", "times": 1, "fault": {"kind": "status", "status": 503}}),
-    )
-    .await;
-    s.emulator_api(
-        reqwest::Method::POST,
-        "faults",
-        json!({"path": "/oauth2/token", "times": 1, "fault": {"kind": "status", "status": 429, "retryAfter": 1}}),
-    )
-    .await;
+    s.admin
+        .inject_fault(&Fault::next("/oauth2/token", FaultKind::status(503)))
+        .await
+        .unwrap();
+    s.admin
+        .inject_fault(&Fault::next(
+            "/oauth2/token",
+            FaultKind::Status {
+                status: 429,
+                retry_after: Some(1),
+            },
+        ))
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     let renewed = auth.renew(&tokens).await.unwrap();
     assert_ne!(renewed.access_token, tokens.access_token);
@@ -355,12 +308,10 @@ async fn renewal_retries_5xx_and_429_but_a_code_exchange_is_sent_once() {
         "Retry-After honoured"
     );
 
-    s.emulator_api(
-        reqwest::Method::POST,
-        "faults",
-        json!({"path": "/oauth2/token", "fault": {"kind": "status", "status": 503}}),
-    )
-    .await;
+    s.admin
+        .inject_fault(&Fault::next("/oauth2/token", FaultKind::status(503)))
+        .await
+        .unwrap();
     let before = s.log.lock().unwrap().len();
     let oauth = OAuthData::generate(REDIRECT);
     let failed = s
@@ -370,12 +321,10 @@ async fn renewal_retries_5xx_and_429_but_a_code_exchange_is_sent_once() {
     assert!(matches!(failed, Err(Error::Wix(e)) if e.status == 503));
     assert_eq!(s.log.lock().unwrap().len() - before, 1, "sent exactly once");
 
-    s.emulator_api(
-        reqwest::Method::POST,
-        "faults",
-        json!({"path": "/oauth2/token", "fault": {"kind": "malformedJson"}}),
-    )
-    .await;
+    s.admin
+        .inject_fault(&Fault::next("/oauth2/token", FaultKind::MalformedJson))
+        .await
+        .unwrap();
     let malformed = s
         .members
         .exchange_code(&Secret::from("EMU.code.x"), &oauth)

@@ -8,6 +8,7 @@ use wix_client::oauth_apps::{
 };
 use wix_client::store::MemorySecrets;
 use wix_client::{AdminAuth, ClientConfig, Error, RequestRecord};
+use wix_emulator::test_support::{AdminClient, Fault, FaultKind};
 use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
 
 struct Setup {
@@ -281,14 +282,11 @@ async fn the_request_log_has_paths_and_statuses_but_no_secrets() {
 }
 
 /// Arm a fault on the emulator (emulator-only route).
-async fn arm(emulator: &RunningEmulator, fault: serde_json::Value) {
-    let response = reqwest::Client::new()
-        .post(emulator.base_url().join("_emulator/v1/faults").unwrap())
-        .json(&fault)
-        .send()
+async fn arm(emulator: &RunningEmulator, fault: Fault) {
+    AdminClient::of(emulator)
+        .inject_fault(&fault)
         .await
         .unwrap();
-    assert!(response.status().is_success());
 }
 
 #[tokio::test]
@@ -298,7 +296,7 @@ async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_re
     // The create happens on the server, but its answer breaks mid-body.
     arm(
         &s.emulator,
-        serde_json::json!({"path": "/oauth-app/v1/oauth-apps", "method": "POST", "fault": {"kind": "drop"}}),
+        Fault::next("/oauth-app/v1/oauth-apps", FaultKind::Drop).only_method("POST"),
     )
     .await;
     let err = s
@@ -343,15 +341,15 @@ async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_re
 
     // Reads ride out 5xx, 429 + Retry-After and malformed JSON.
     for fault in [
-        serde_json::json!({"kind": "status", "status": 502}),
-        serde_json::json!({"kind": "status", "status": 429, "retryAfter": 1}),
-        serde_json::json!({"kind": "malformedJson"}),
+        FaultKind::status(502),
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some(1),
+        },
+        FaultKind::MalformedJson,
     ] {
-        arm(
-            &s.emulator,
-            serde_json::json!({"path": format!("/oauth-app/v1/oauth-apps/{}", SEEDED_APP_IDS[0]), "fault": fault}),
-        )
-        .await;
+        let path = format!("/oauth-app/v1/oauth-apps/{}", SEEDED_APP_IDS[0]);
+        arm(&s.emulator, Fault::next(&path, fault)).await;
         let app = s.client.get(&s.auth, SEEDED_APP_IDS[0]).await.unwrap();
         assert_eq!(app.id, SEEDED_APP_IDS[0]);
     }
@@ -359,7 +357,8 @@ async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_re
     // A create that times out is not retried either, and the secret is never in the log.
     arm(
         &s.emulator,
-        serde_json::json!({"path": "/oauth-app/v1/oauth-apps", "method": "POST", "fault": {"kind": "latency", "ms": 1500}}),
+        Fault::next("/oauth-app/v1/oauth-apps", FaultKind::Latency { ms: 1500 })
+            .only_method("POST"),
     )
     .await;
     let impatient = OAuthAppsClient::new(ClientConfig {

@@ -1,29 +1,14 @@
 //! Wix app OAuth against the emulator: basic tokens, the advanced install handshake (the browser played by an HTTP
 //! client), refresh with rotation, and each failure a clear error.
 
-use serde_json::{Value, json};
 use vault::Secret;
 use wix_client::wix_apps::{WixAppAuth, installer_url};
 use wix_client::{ClientConfig, Error};
 use wix_emulator::EmulatorConfig;
+use wix_emulator::test_support::{
+    AdminClient, WixAppPatch, agree_to_install, browser, location, query_param as param,
+};
 use wix_emulator::wix_apps::{SEEDED_INSTANCE_ID, SEEDED_WIX_APP_ID, SEEDED_WIX_APP_SECRET};
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn location(response: &reqwest::Response) -> url::Url {
-    url::Url::parse(response.headers()["location"].to_str().unwrap()).unwrap()
-}
-
-fn param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
 
 fn code_of(e: &Error) -> Option<&str> {
     match e {
@@ -69,58 +54,40 @@ async fn advanced_oauth_install_handshake_refresh_rotation_and_failures() {
         .await
         .unwrap();
     let base = emulator.base_url().clone();
+    let admin = AdminClient::of(&emulator);
     let http = browser();
     // The app's URLs, registered with the emulator's app (as in the Dev Center).
     let (app_url, redirect_url) = ("http://127.0.0.1:9/app", "http://127.0.0.1:9/redirect");
-    let registered: Value = http
-        .patch(
-            base.join(&format!("_emulator/v1/wix-apps/{SEEDED_WIX_APP_ID}"))
-                .unwrap(),
+    let registered = admin
+        .update_wix_app(
+            SEEDED_WIX_APP_ID,
+            &WixAppPatch {
+                app_url: Some(app_url.into()),
+                redirect_url: Some(redirect_url.into()),
+                ..WixAppPatch::default()
+            },
         )
-        .json(&json!({"appUrl": app_url, "redirectUrl": redirect_url}))
-        .send()
-        .await
-        .unwrap()
-        .json()
         .await
         .unwrap();
-    assert_eq!(registered["wixApp"]["redirectUrl"], redirect_url);
+    assert_eq!(registered.redirect_url.as_deref(), Some(redirect_url));
 
     // "Add app" → App URL with a token → installer → consent → Redirect URL with code, instanceId, state.
     let install = |state: &'static str, redirect: &'static str| {
-        let (http, base) = (http.clone(), base.clone());
+        let (http, base, admin) = (http.clone(), base.clone(), admin.clone());
         async move {
-            let added = http
-                .get(
-                    base.join(&format!("_emulator/v1/wix-apps/{SEEDED_WIX_APP_ID}/add"))
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .unwrap();
-            let at_app = location(&added);
+            let at_app = admin.add_wix_app(SEEDED_WIX_APP_ID).await.unwrap();
             assert!(at_app.as_str().starts_with(app_url));
             let token = param(&at_app, "token").unwrap();
             let installer = installer_url(&base, &token, SEEDED_WIX_APP_ID, redirect, state);
             let page = http.get(installer.clone()).send().await.unwrap();
             let status = page.status();
-            let form: Vec<(String, String)> = installer
-                .query_pairs()
-                .into_owned()
-                .chain([("decision".to_owned(), "agree".to_owned())])
-                .collect();
-            let done = http
-                .post(base.join("installer/install").unwrap())
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            (status, done)
+            let done = agree_to_install(&http, &installer).await;
+            (status, location(&installer, &done))
         }
     };
-    let (status, done) = install("my-state-1", redirect_url).await;
+    let (status, back) = install("my-state-1", redirect_url).await;
     assert_eq!(status, 200);
-    let back = location(&done);
+    let back = back.expect("consent redirects to the Redirect URL");
     assert!(back.as_str().starts_with(redirect_url));
     assert_eq!(param(&back, "state").as_deref(), Some("my-state-1"));
     let instance = param(&back, "instanceId").unwrap();
@@ -154,36 +121,22 @@ async fn advanced_oauth_install_handshake_refresh_rotation_and_failures() {
     auth.send_finished_configuration(&second.access_token)
         .await
         .unwrap();
-    let state: Value = http
-        .get(base.join("_emulator/v1/wix-apps").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let installed = state["instances"]
-        .as_array()
-        .unwrap()
+    let state = admin.wix_apps().await.unwrap();
+    let installed = state
+        .instances
         .iter()
-        .find(|i| i["instanceId"] == instance.as_str())
+        .find(|i| i.instance_id == instance)
         .unwrap();
-    assert_eq!(installed["finishedConfiguration"], true);
+    assert!(installed.finished_configuration);
 
     // A revoked refresh token, a wrong secret, an expired code: each a clear error.
-    http.post(
-        base.join(&format!("_emulator/v1/instances/{instance}/revoke"))
-            .unwrap(),
-    )
-    .send()
-    .await
-    .unwrap();
+    admin.revoke_instance(&instance).await.unwrap();
     assert_eq!(
         code_of(&auth.refresh(&rotated).await.unwrap_err()),
         Some("invalid_grant")
     );
-    let (_, done) = install("my-state-2", redirect_url).await;
-    let code = Secret::new(param(&location(&done), "code").unwrap());
+    let (_, back) = install("my-state-2", redirect_url).await;
+    let code = Secret::new(param(&back.unwrap(), "code").unwrap());
     let wrong = WixAppAuth::new(
         ClientConfig::with_base_url(base.clone()),
         SEEDED_WIX_APP_ID,
@@ -194,11 +147,7 @@ async fn advanced_oauth_install_handshake_refresh_rotation_and_failures() {
         code_of(&wrong.exchange_code(&code).await.unwrap_err()),
         Some("invalid_client")
     );
-    http.post(base.join("_emulator/v1/clock").unwrap())
-        .json(&json!({"advanceSeconds": 601}))
-        .send()
-        .await
-        .unwrap();
+    admin.advance_clock(601).await.unwrap();
     let e = auth.exchange_code(&code).await.unwrap_err();
     assert!(e.to_string().contains("expired"), "{e}");
 

@@ -60,6 +60,9 @@
 //!   app" button), `POST /_emulator/v1/instances/{id}/revoke`.
 //! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock (expire codes and tokens).
 //!
+//! With the `test-support` feature, `test_support` has a typed client for these routes and the players that
+//! stand in for the browser on the hosted pages (for tests; off by default).
+//!
 //! # Deliberate deviations
 //! - Secrets are prefixed `emu-secret-`, so nobody mistakes them for production ones.
 //! - Validation follows the docs (name 2–256 chars, ≤ 20 redirect URIs and domains, ≤ 200 domain mappings,
@@ -80,6 +83,8 @@ pub mod oauth_apps;
 mod page;
 pub mod settings;
 mod state;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod tokens;
 pub mod wix_apps;
 

@@ -2,6 +2,7 @@
 //! would use them. Redirects are never followed: each test reads the `Location` the emulator answers with.
 
 use serde_json::{Value, json};
+use wix_emulator::test_support::{AdminClient, Fault, FaultKind, SettingsPatch, browser};
 use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
 
 const CLIENT: &str = SEEDED_APP_IDS[0];
@@ -13,6 +14,7 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 struct Site {
     emulator: RunningEmulator,
+    admin: AdminClient,
     http: reqwest::Client,
     visitor: String,
 }
@@ -22,11 +24,9 @@ impl Site {
         let emulator = wix_emulator::start(EmulatorConfig::default())
             .await
             .unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let http = browser();
         let mut site = Site {
+            admin: AdminClient::of(&emulator),
             emulator,
             http,
             visitor: String::new(),
@@ -65,18 +65,6 @@ impl Site {
                 .json(&body),
         )
         .await
-    }
-
-    async fn emulator(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let (status, body) = self
-            .send(
-                self.http
-                    .request(method, self.url(&format!("_emulator/v1/{path}")))
-                    .json(&body),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body
     }
 
     async fn register(&self, email: &str, password: &str) -> (u16, Value) {
@@ -227,12 +215,7 @@ async fn the_code_grant_refuses_wrong_verifier_redirect_uri_and_expired_or_delet
     assert!(body["message"].as_str().unwrap().contains("redirectUri"));
 
     let code = site.member_code("bob3@example.com").await;
-    site.emulator(
-        reqwest::Method::POST,
-        "clock",
-        json!({"advanceSeconds": 601}),
-    )
-    .await;
+    site.admin.advance_clock(601).await.unwrap();
     let (status, body) = site.exchange(&code, VERIFIER, REDIRECT).await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("expired"));
@@ -376,12 +359,10 @@ async fn redirect_sessions_refuse_unknown_redirect_uris_and_unpublished_sites() 
         .await;
     assert_eq!(status, 401, "needs a visitor token: {body}");
 
-    site.emulator(
-        reqwest::Method::PATCH,
-        "settings",
-        json!({"sitePublished": false}),
-    )
-    .await;
+    site.admin
+        .patch_settings(&SettingsPatch::default().site_published(false))
+        .await
+        .unwrap();
     let (status, body) = site.post(path, request(REDIRECT)).await;
     assert_eq!((status, app_code(&body)), (400, "SITE_NOT_PUBLISHED"));
 
@@ -415,21 +396,21 @@ async fn verification_approval_captcha_and_the_sdk_error_codes() {
     let (_, body) = site.login("dee@example.com", "wrong-pass").await;
     assert_eq!(app_code(&body), "-19976");
 
-    site.emulator(
-        reqwest::Method::PATCH,
-        "settings",
-        json!({"requireEmailVerification": true, "requireOwnerApproval": true}),
-    )
-    .await;
+    site.admin
+        .patch_settings(
+            &SettingsPatch::default()
+                .require_email_verification(true)
+                .require_owner_approval(true),
+        )
+        .await
+        .unwrap();
     let (status, body) = site.register("eve@example.com", "pa55word").await;
     assert_eq!(status, 200);
     assert_eq!(body["state"], "REQUIRE_EMAIL_VERIFICATION");
     let state_token = body["stateToken"].as_str().unwrap();
-    let outbox = site
-        .emulator(reqwest::Method::GET, "outbox", json!({}))
-        .await;
-    let email = outbox["emails"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(email["to"], "eve@example.com");
+    let outbox = site.admin.outbox().await.unwrap();
+    let email = outbox.last().unwrap().clone();
+    assert_eq!(email.to, "eve@example.com");
     let (status, body) = site
         .post(
             "_api/iam/verification/v1/auth/verify",
@@ -440,41 +421,27 @@ async fn verification_approval_captcha_and_the_sdk_error_codes() {
     let (status, body) = site
         .post(
             "_api/iam/verification/v1/auth/verify",
-            json!({"code": email["code"], "stateToken": state_token}),
+            json!({"code": email.code, "stateToken": state_token}),
         )
         .await;
     assert_eq!(
         (status, body["state"].as_str()),
         (200, Some("REQUIRE_OWNER_APPROVAL"))
     );
-    let members = site
-        .emulator(reqwest::Method::GET, "members", json!({}))
-        .await;
-    let eve = members["members"]
-        .as_array()
-        .unwrap()
+    let members = site.admin.members().await.unwrap();
+    let eve = members
         .iter()
-        .find(|m| m["email"] == "eve@example.com")
+        .find(|m| m.email == "eve@example.com")
         .unwrap();
-    assert!(
-        eve.get("passwordHash").is_none(),
-        "listings never show hashes"
-    );
-    site.emulator(
-        reqwest::Method::POST,
-        &format!("members/{}/approve", eve["id"].as_str().unwrap()),
-        json!({}),
-    )
-    .await;
+    assert!(eve.password_hash.is_none(), "listings never show hashes");
+    site.admin.approve_member(&eve.id).await.unwrap();
     let (_, body) = site.login("eve@example.com", "pa55word").await;
     assert_eq!(body["state"], "SUCCESS");
 
-    site.emulator(
-        reqwest::Method::PATCH,
-        "settings",
-        json!({"requireCaptcha": true}),
-    )
-    .await;
+    site.admin
+        .patch_settings(&SettingsPatch::default().require_captcha(true))
+        .await
+        .unwrap();
     let (_, body) = site.login("eve@example.com", "pa55word").await;
     assert_eq!(app_code(&body), "-19971");
     let (_, body) = site
@@ -506,12 +473,9 @@ async fn password_reset_and_external_login() {
         )
         .await;
     assert_eq!(status, 200);
-    let outbox = site
-        .emulator(reqwest::Method::GET, "outbox", json!({}))
-        .await;
-    let emails = outbox["emails"].as_array().unwrap();
+    let emails = site.admin.outbox().await.unwrap();
     assert_eq!(emails.len(), 1);
-    let link = emails[0]["link"].as_str().unwrap();
+    let link = emails[0].link.as_deref().unwrap();
     assert!(
         site.http
             .get(link)
@@ -566,15 +530,25 @@ async fn password_reset_and_external_login() {
 #[tokio::test]
 async fn injected_faults_hit_the_next_requests_then_stop() {
     let site = Site::start().await;
-    let arm = |fault: Value| site.emulator(reqwest::Method::POST, "faults", fault);
-    arm(json!({"path": "/oauth2/token", "times": 2, "fault": {"kind": "status", "status": 503}}))
-        .await;
+    let admin = &site.admin;
+    let arm = |fault: FaultKind| {
+        let fault = Fault::next("/oauth2/token", fault);
+        async move { admin.inject_fault(&fault).await.unwrap() }
+    };
+    site.admin
+        .inject_fault(&Fault::next("/oauth2/token", FaultKind::status(503)).times(2))
+        .await
+        .unwrap();
     let token = json!({"clientId": CLIENT, "grantType": "anonymous"});
     assert_eq!(site.post("oauth2/token", token.clone()).await.0, 503);
     assert_eq!(site.post("oauth2/token", token.clone()).await.0, 503);
     assert_eq!(site.post("oauth2/token", token.clone()).await.0, 200);
 
-    arm(json!({"path": "/oauth2/token", "fault": {"kind": "status", "status": 429, "retryAfter": 3}})).await;
+    arm(FaultKind::Status {
+        status: 429,
+        retry_after: Some(3),
+    })
+    .await;
     let limited = site
         .http
         .post(site.url("oauth2/token"))
@@ -585,7 +559,7 @@ async fn injected_faults_hit_the_next_requests_then_stop() {
     assert_eq!(limited.status(), 429);
     assert_eq!(limited.headers()["retry-after"], "3");
 
-    arm(json!({"path": "/oauth2/token", "fault": {"kind": "malformedJson"}})).await;
+    arm(FaultKind::MalformedJson).await;
     let malformed = site
         .http
         .post(site.url("oauth2/token"))
@@ -596,7 +570,7 @@ async fn injected_faults_hit_the_next_requests_then_stop() {
     assert_eq!(malformed.status(), 200);
     assert!(malformed.json::<Value>().await.is_err());
 
-    arm(json!({"path": "/oauth2/token", "fault": {"kind": "drop"}})).await;
+    arm(FaultKind::Drop).await;
     let dropped = site
         .http
         .post(site.url("oauth2/token"))
@@ -609,21 +583,21 @@ async fn injected_faults_hit_the_next_requests_then_stop() {
     };
     assert!(broken, "a dropped connection is an error for the client");
 
-    arm(json!({"path": "/oauth2/token", "fault": {"kind": "latency", "ms": 300}})).await;
+    arm(FaultKind::Latency { ms: 300 }).await;
     let started = std::time::Instant::now();
     assert_eq!(site.post("oauth2/token", token.clone()).await.0, 200);
     assert!(started.elapsed() >= std::time::Duration::from_millis(300));
 
-    let armed = site
-        .emulator(reqwest::Method::GET, "faults", json!({}))
-        .await;
-    assert_eq!(armed["faults"].as_array().unwrap().len(), 0);
-    let (status, body) = site
-        .send(
-            site.http
-                .post(site.url("_emulator/v1/faults"))
-                .json(&json!({"path": "/oauth2/token", "fault": {"kind": "explode"}})),
+    let armed = site.admin.faults().await.unwrap();
+    assert_eq!(armed.len(), 0);
+    let refused = site
+        .admin
+        .call_json(
+            reqwest::Method::POST,
+            "faults",
+            &json!({"path": "/oauth2/token", "fault": {"kind": "explode"}}),
         )
-        .await;
-    assert_eq!(status, 400, "{body}");
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, Some(400), "{refused}");
 }

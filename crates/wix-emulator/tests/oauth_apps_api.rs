@@ -2,6 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use wix_emulator::test_support::AdminClient;
 use wix_emulator::{EmulatorConfig, RunningEmulator, SEEDED_APP_IDS};
 
 struct Api {
@@ -391,32 +392,16 @@ async fn emulator_only_listing_and_clearing_of_oauth_apps() {
     let emulator = wix_emulator::start(EmulatorConfig::default())
         .await
         .unwrap();
-    let http = reqwest::Client::new();
-    let url = emulator.base_url().join("_emulator/v1/oauth-apps").unwrap();
-    let listed: serde_json::Value = http
-        .get(url.clone())
-        .send()
+    let admin = AdminClient::of(&emulator);
+    let listed = admin.oauth_apps().await.unwrap();
+    assert_eq!(listed.len(), SEEDED_APP_IDS.len());
+    let raw = reqwest::get(admin.url("oauth-apps"))
         .await
         .unwrap()
-        .json()
+        .text()
         .await
         .unwrap();
-    assert_eq!(
-        listed["oAuthApps"].as_array().unwrap().len(),
-        SEEDED_APP_IDS.len()
-    );
-    assert!(
-        !listed.to_string().contains("emu-secret-"),
-        "no secrets in the listing"
-    );
-    assert!(
-        http.delete(url.clone())
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
-    let listed: serde_json::Value = http.get(url).send().await.unwrap().json().await.unwrap();
-    assert_eq!(listed["oAuthApps"].as_array().unwrap().len(), 0);
+    assert!(!raw.contains("emu-secret-"), "no secrets in the listing");
+    admin.clear_oauth_apps().await.unwrap();
+    assert_eq!(admin.oauth_apps().await.unwrap().len(), 0);
 }

@@ -12,6 +12,7 @@
 //! - `OAUTHDESK_SCREENSHOTS`: where screenshots go (default `target/e2e/screenshots`).
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -165,7 +166,10 @@ impl App {
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(profile.data_dir.join("tauri-driver.log")).unwrap();
+        // A process group of its own, led by tauri-driver: WebKitWebDriver and the app inherit it, so the guard can
+        // end exactly this launch's processes.
         let driver = Command::new(tauri_driver())
+            .process_group(0)
             .args([
                 "--port",
                 &port.to_string(),
@@ -179,7 +183,10 @@ impl App {
             .spawn()
             .expect("start tauri-driver (installed by the README's test command)");
         // From here on the guard stops the drivers and any app instance, however this launch ends.
-        let guard = DriverGuard(driver);
+        let guard = DriverGuard {
+            driver,
+            data_dir: profile.data_dir.clone(),
+        };
         // tauri-driver listens at once, but proxies to WebKitWebDriver, which takes a moment longer to listen.
         wait_for_port(port).await;
         wait_for_port(native_port).await;
@@ -307,6 +314,33 @@ impl App {
         }
     }
 
+    /// The address of the app's sandbox emulator, as Settings shows it (this leaves the window on Settings).
+    pub async fn sandbox_url(&self) -> url::Url {
+        self.click("[data-testid=nav-settings]").await;
+        let text = self
+            .wait_for_text("[data-testid=sandbox-url]", "http://127.0.0.1:")
+            .await;
+        url::Url::parse(text.trim()).expect("the sandbox URL")
+    }
+
+    /// The process group this launch runs in (tauri-driver's, inherited by WebKitWebDriver and the app).
+    pub fn process_group(&self) -> u32 {
+        self._driver.group()
+    }
+
+    /// The running app's processes (found by this profile's data directory in their environment) other than the
+    /// drivers: the binary WebKitWebDriver launched.
+    pub fn app_processes(&self) -> Vec<ProcStat> {
+        let binary = app_binary();
+        processes_with_data_dir(&self.profile.data_dir)
+            .into_iter()
+            .filter(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == binary)
+            })
+            .filter_map(proc_stat)
+            .collect()
+    }
+
     /// End the WebDriver session (which closes the app) and stop the drivers.
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;
@@ -314,32 +348,145 @@ impl App {
     }
 }
 
-/// Owns tauri-driver. On drop it stops the driver and makes sure no app instance outlives the test, even after a
-/// failed assertion: a survivor would be "the running instance" for the next test's launches.
-struct DriverGuard(Child);
+/// Owns tauri-driver, which runs in a process group of its own with everything it starts (WebKitWebDriver, and
+/// the app WebKitWebDriver launches). On drop it ends that group, and only that group, and waits until none of it
+/// is left, even after a failed assertion: a survivor would be "the running instance" for the next test's launches.
+/// Other processes (a developer's own OAuth Desk, a parallel run) are never signalled.
+struct DriverGuard {
+    driver: Child,
+    data_dir: PathBuf,
+}
 
-impl Drop for DriverGuard {
-    fn drop(&mut self) {
-        // SIGTERM, not SIGKILL: tauri-driver stops WebKitWebDriver on SIGTERM; killed outright it would orphan it.
-        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
-        let _ = self.0.wait();
-        let _ = Command::new("pkill")
-            .arg("-TERM")
-            .arg("-f")
-            .arg(app_binary())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline
-            && Command::new("pgrep")
-                .arg("-f")
-                .arg(app_binary())
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        {
+impl DriverGuard {
+    /// The process group of tauri-driver and its descendants (its own PID: it leads the group).
+    fn group(&self) -> u32 {
+        self.driver.id()
+    }
+
+    /// Every live process this launch started: the group's, and any that left the group but carries this profile's
+    /// data directory in its environment.
+    fn survivors(&self) -> Vec<u32> {
+        let mut pids = group_members(self.group());
+        for pid in processes_with_data_dir(&self.data_dir) {
+            if !pids.contains(&pid) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
+    /// Signal the group, then the stragglers found by data directory, by PID.
+    fn signal(&self, signal: &str) {
+        signal_pids(signal, &[format!("-{}", self.group())]);
+        let strays: Vec<String> = processes_with_data_dir(&self.data_dir)
+            .iter()
+            .map(u32::to_string)
+            .collect();
+        if !strays.is_empty() {
+            signal_pids(signal, &strays);
+        }
+    }
+
+    /// Wait (bounded) until this launch's processes are gone; reap tauri-driver meanwhile.
+    fn wait_gone(&mut self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            let _ = self.driver.try_wait();
+            if self.survivors().is_empty() {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        // SIGTERM first: tauri-driver stops WebKitWebDriver on SIGTERM, and the app gets its own SIGTERM.
+        self.signal("TERM");
+        if self.wait_gone(Duration::from_secs(5)) {
+            return;
+        }
+        self.signal("KILL");
+        if !self.wait_gone(Duration::from_secs(5)) {
+            eprintln!(
+                "processes of this test's app outlived SIGKILL: {:?}",
+                self.survivors()
+            );
+        }
+    }
+}
+
+/// `kill -<signal> -- <targets>` (a negative target is a process group).
+fn signal_pids(signal: &str, targets: &[String]) {
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg("--")
+        .args(targets)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// A process as `/proc/<pid>/stat` describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcStat {
+    pub pid: u32,
+    pub state: char,
+    pub parent: u32,
+    pub group: u32,
+}
+
+/// Read `/proc/<pid>/stat`: the fields after the command name (which may hold spaces and parentheses).
+pub fn proc_stat(pid: u32) -> Option<ProcStat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut rest = text[text.rfind(')')? + 1..].split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let parent = rest.next()?.parse().ok()?;
+    let group = rest.next()?.parse().ok()?;
+    Some(ProcStat {
+        pid,
+        state,
+        parent,
+        group,
+    })
+}
+
+/// Every live (not zombie) process on the machine.
+fn live_processes() -> Vec<ProcStat> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(proc_stat)
+        .filter(|p| p.state != 'Z' && p.state != 'X')
+        .collect()
+}
+
+/// The live processes of process group `group`.
+pub fn group_members(group: u32) -> Vec<u32> {
+    live_processes()
+        .into_iter()
+        .filter(|p| p.group == group)
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// The live processes whose environment has `OAUTHDESK_DATA_DIR=<data_dir>` (this profile's, exactly).
+pub fn processes_with_data_dir(data_dir: &Path) -> Vec<u32> {
+    let entry = format!("OAUTHDESK_DATA_DIR={}", data_dir.display());
+    live_processes()
+        .into_iter()
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/environ", p.pid))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == entry.as_bytes()))
+        })
+        .map(|p| p.pid)
+        .collect()
 }
 
 async fn wait_for_port(port: u16) {

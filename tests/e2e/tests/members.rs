@@ -7,34 +7,10 @@ use std::time::{Duration, Instant};
 use oauth_desk_e2e::{App, browser_record, files_under, opened_url};
 use vault::SecretStore;
 use wix_emulator::SEEDED_APP_IDS;
+use wix_emulator::test_support::{AdminClient, LoginAction, SettingsPatch, play_login};
 
 /// The seeded "Storefront (Next.js)" app, which allows `oauthdesk://callback`.
 const STOREFRONT: &str = SEEDED_APP_IDS[0];
-
-/// Play the browser on the hosted login page: submit it with `action` and return where it redirects.
-async fn play_browser(auth_url: &str, action: &str, email: &str) -> String {
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let url = url::Url::parse(auth_url).unwrap();
-    let page = browser.get(url.clone()).send().await.unwrap();
-    assert_eq!(page.status(), 200, "the hosted login page");
-    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    form.extend([
-        ("action".into(), action.into()),
-        ("email".into(), email.into()),
-        ("password".into(), "pa55word".into()),
-    ]);
-    let done = browser
-        .post(url.join("/oauth2/authorize").unwrap())
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(done.status().is_redirection(), "{}", done.status());
-    done.headers()["location"].to_str().unwrap().to_owned()
-}
 
 async fn open_members(app: &App) {
     app.click("[data-testid=nav-members]").await;
@@ -45,14 +21,6 @@ async fn open_members(app: &App) {
     select.select_by_value(STOREFRONT).await.unwrap();
     app.wait_for_text("[data-testid=member-callback-status]", "allowed")
         .await;
-}
-
-async fn sandbox_url(app: &App) -> url::Url {
-    app.click("[data-testid=nav-settings]").await;
-    let text = app
-        .wait_for_text("[data-testid=sandbox-url]", "http://127.0.0.1:")
-        .await;
-    url::Url::parse(text.trim()).unwrap()
 }
 
 fn keyring_tokens(app: &App) -> Option<String> {
@@ -81,17 +49,27 @@ fn deliver(app: &App, url: &str) {
     );
 }
 
+/// How many lines of `haystack` contain `needle` (a log message may quote another's words).
 fn count(haystack: &str, needle: &str) -> usize {
-    haystack.matches(needle).count()
+    haystack
+        .lines()
+        .filter(|line| line.contains(needle))
+        .count()
 }
 
+/// Wait until the app's log holds `at_least` lines with `needle`, and return how many it holds; panic when it never
+/// does.
 async fn wait_for_log_count(app: &App, needle: &str, at_least: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let n = count(&app.profile.logs(), needle);
-        if n >= at_least || Instant::now() > deadline {
+        if n >= at_least {
             return n;
         }
+        assert!(
+            Instant::now() < deadline,
+            "the app's log never held {at_least} lines with {needle:?} (it holds {n})"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -117,7 +95,7 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
     app.screenshot("members-waiting").await;
     let auth_url = opened_url(&record, 1).await;
     assert!(auth_url.contains("/oauth2/authorize?"), "{auth_url}");
-    let callback = play_browser(&auth_url, "register", "deep@example.com").await;
+    let callback = play_login(&auth_url, LoginAction::Register, "deep@example.com").await;
     assert!(callback.starts_with("oauthdesk://callback?"));
 
     // The browser hands the result back by starting the app again with the URL.
@@ -167,22 +145,40 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
         "--inject-flag".into(),
     ];
     assert!(hostile.len() >= 30);
-    let ignored_before = count(&app.profile.logs(), "sign-in callback: Ignored");
+    let logs = app.profile.logs();
+    let (received_before, handled_before, ignored_before) = (
+        count(&logs, "deep link received"),
+        count(&logs, "sign-in callback: "),
+        count(&logs, "sign-in callback: Ignored"),
+    );
     for url in &hostile {
         deliver(&app, url);
     }
-    // Every deep link of our scheme reached the desk and was ignored with a reason; the rest never got in.
+    // The deep-link plugin passes on a lone argument that parses as a URL of our scheme; the rest never get in.
+    // Each one passed on is logged as received, then (asynchronously) as handled by the desk: wait until the app
+    // has handled every one of them before looking at the outcome.
     let ours = hostile
         .iter()
-        .filter(|u| u.starts_with("oauthdesk:"))
+        .filter(|u| url::Url::parse(u).is_ok_and(|u| u.scheme() == "oauthdesk"))
         .count();
-    let ignored = wait_for_log_count(&app, "sign-in callback: Ignored", ignored_before + 20).await;
-    assert!(
-        ignored - ignored_before >= 20 && ignored - ignored_before <= ours,
-        "{} ignored of {ours}",
-        ignored - ignored_before
+    assert!(ours >= 20, "only {ours} hostile links are deep links");
+    let handled = wait_for_log_count(&app, "sign-in callback: ", handled_before + ours).await;
+    let logs = app.profile.logs();
+    assert_eq!(
+        (
+            count(&logs, "deep link received") - received_before,
+            handled - handled_before
+        ),
+        (ours, ours),
+        "the app received and handled each of the {ours} deep links of our scheme, once"
     );
-    assert_eq!(count(&app.profile.logs(), "sign-in callback: Signed in"), 1);
+    // Every one was ignored with a reason; none signed anyone in.
+    assert_eq!(
+        count(&logs, "sign-in callback: Ignored") - ignored_before,
+        ours,
+        "every hostile deep link is ignored"
+    );
+    assert_eq!(count(&logs, "sign-in callback: Signed in"), 1);
     app.wait_for_text("[data-testid=member-error]", "Callback ignored")
         .await;
     app.wait_for_text("[data-testid=signed-in-as]", "member")
@@ -196,13 +192,13 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
     app.click("[data-testid=start-browser-login]").await;
     let auth_url = opened_url(&record, 2).await;
     app.click("[data-testid=cancel-login]").await;
-    let late = play_browser(&auth_url, "register", "late@example.com").await;
+    let late = play_login(&auth_url, LoginAction::Register, "late@example.com").await;
     deliver(&app, &late);
     app.wait_for_text("[data-testid=member-error]", "no login is waiting")
         .await;
     app.click("[data-testid=start-browser-login]").await;
     let auth_url = opened_url(&record, 3).await;
-    let refused = play_browser(&auth_url, "cancel", "").await;
+    let refused = play_login(&auth_url, LoginAction::Cancel, "").await;
     deliver(&app, &refused);
     app.wait_for_text("[data-testid=member-error]", "access_denied")
         .await;
@@ -224,7 +220,7 @@ async fn an_expired_login_is_refused_and_a_cold_start_with_the_url_completes_a_p
     // Expired: the browser finishes after the deadline.
     app.click("[data-testid=start-browser-login]").await;
     let auth_url = opened_url(&record, 1).await;
-    let late = play_browser(&auth_url, "register", "slow@example.com").await;
+    let late = play_login(&auth_url, LoginAction::Register, "slow@example.com").await;
     app.wait_for_text("[data-testid=member-notice]", "timed out")
         .await;
     deliver(&app, &late);
@@ -238,7 +234,7 @@ async fn an_expired_login_is_refused_and_a_cold_start_with_the_url_completes_a_p
     let app = app
         .restart(&[], &[("OAUTHDESK_BROWSER_RECORD", record_env.as_str())])
         .await;
-    let callback = play_browser(&auth_url, "register", "cold@example.com").await;
+    let callback = play_login(&auth_url, LoginAction::Register, "cold@example.com").await;
     let app = app
         .restart(
             &[&callback],
@@ -263,11 +259,10 @@ async fn custom_login_verification_reset_external_login_renew_restart_and_logout
     let record_env = record.display().to_string();
     let env = [("OAUTHDESK_BROWSER_RECORD", record_env.as_str())];
     let app = App::launch_with("members-custom", &[], &env).await;
-    let sandbox = sandbox_url(&app).await;
-    let http = reqwest::Client::new();
-    http.patch(sandbox.join("_emulator/v1/settings").unwrap())
-        .json(&serde_json::json!({"requireEmailVerification": true}))
-        .send()
+    let sandbox = app.sandbox_url().await;
+    let emulator = AdminClient::new(&sandbox);
+    emulator
+        .patch_settings(&SettingsPatch::default().require_email_verification(true))
         .await
         .unwrap();
     open_members(&app).await;
@@ -280,15 +275,8 @@ async fn custom_login_verification_reset_external_login_renew_restart_and_logout
     app.click("[data-testid=member-register]").await;
     app.wait_for_text("[data-testid=member-notice]", "verification code")
         .await;
-    let outbox: serde_json::Value = http
-        .get(sandbox.join("_emulator/v1/outbox").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let code = outbox["emails"][0]["code"].as_str().unwrap().to_owned();
+    let outbox = emulator.outbox().await.unwrap();
+    let code = outbox[0].code.clone().expect("a verification code");
     let field = app.wait_for_css("[data-testid=verify-code]").await;
     field.send_keys(&code).await.unwrap();
     app.click("[data-testid=verify-submit]").await;
@@ -312,32 +300,12 @@ async fn custom_login_verification_reset_external_login_renew_restart_and_logout
     app.click("[data-testid=send-reset]").await;
     app.wait_for_text("[data-testid=member-notice]", "reset link")
         .await;
-    let outbox: serde_json::Value = http
-        .get(sandbox.join("_emulator/v1/outbox").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        outbox["emails"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["kind"] == "passwordReset")
-    );
+    let outbox = emulator.outbox().await.unwrap();
+    assert!(outbox.iter().any(|e| e.kind == "passwordReset"));
 
     // External login with the project's API key from the keyring (the sandbox's).
-    let members: serde_json::Value = http
-        .get(sandbox.join("_emulator/v1/members").unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let member_id = members["members"][0]["id"].as_str().unwrap().to_owned();
+    let members = emulator.members().await.unwrap();
+    let member_id = members[0].id.clone();
     let field = app.wait_for_css("[data-testid=external-member-id]").await;
     field.send_keys(&member_id).await.unwrap();
     app.click("[data-testid=external-login]").await;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use oauth_desk_e2e::{App, WAIT, files_under};
 use serde_json::Value;
 use vault::{KeyringStore, SecretStore};
+use wix_emulator::test_support::AdminClient;
 
 /// The sandbox emulator's persisted state: what the "server" holds, read behind the app's back.
 fn sandbox_state(app: &App) -> Value {
@@ -32,6 +33,29 @@ async fn wait_until<F: Fn() -> bool>(what: &str, check: F) {
     let deadline = Instant::now() + WAIT;
     while !check() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether the button matched by `css` is disabled (its `disabled` attribute is set).
+async fn is_disabled(app: &App, css: &str) -> bool {
+    app.wait_for_css(css)
+        .await
+        .attr("disabled")
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// Wait until the table is not loading.
+async fn wait_until_table_idle(app: &App) {
+    let deadline = Instant::now() + WAIT;
+    while !app
+        .texts("[data-testid=apps-table][aria-busy=true]")
+        .await
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the table kept loading");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -77,9 +101,34 @@ async fn the_sandbox_opens_with_seeded_apps_sorted_and_paged() {
     }
     app.screenshot("oauth-apps-table").await;
 
-    // Readable at 900×600: nothing runs off the side.
+    // Readable at 900×600: nothing runs off the side. Wait until the page really is laid out at 900 px (the
+    // resize reaches the web view asynchronously), then measure.
+    let inner_width = async || {
+        app.client
+            .execute("return window.innerWidth", vec![])
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap()
+    };
+    let wide = inner_width().await;
+    assert!(
+        wide > 900,
+        "the window starts {wide} px wide, not wider than 900"
+    );
     app.client.set_window_size(900, 600).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let width = inner_width().await;
+        if width <= 900 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the page never narrowed to a 900 px window (still {width} px)"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let overflow = app
         .client
         .execute(
@@ -112,6 +161,7 @@ async fn the_sandbox_opens_with_seeded_apps_sorted_and_paged() {
 #[tokio::test]
 async fn bad_input_is_refused_with_field_named_errors_and_nothing_sent() {
     let app = App::launch("apps-invalid").await;
+    let sandbox = AdminClient::new(&app.sandbox_url().await);
     app.click("[data-testid=nav-oauthApps]").await;
     app.wait_for_text("[data-testid=apps-table]", "Storefront")
         .await;
@@ -154,11 +204,47 @@ async fn bad_input_is_refused_with_field_named_errors_and_nothing_sent() {
     .await;
     app.click("[data-testid=submit-app]").await;
     app.screenshot("oauth-apps-invalid").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A positive signal that the app is done with the refused submit: leave the form, refresh the table, and wait
+    // until the sandbox has received that later request and the table shows its answer.
+    app.click("[data-testid=app-form] .actions button[type=button]")
+        .await;
+    let requests_before = sandbox.health().await.unwrap().requests;
+    app.click("[data-testid=refresh]").await;
+    let deadline = Instant::now() + WAIT;
+    let mut polls = 0;
+    loop {
+        // Each health call counts itself: anything beyond them is the app's refresh.
+        let requests = sandbox.health().await.unwrap().requests;
+        polls += 1;
+        if requests > requests_before + polls {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the refresh never reached the sandbox"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_until_table_idle(&app).await;
+    app.wait_for_text("[data-testid=apps-table]", "Storefront")
+        .await;
+    // Now: nothing on the server, nothing in the table, no secret dialog.
     assert_eq!(
         sandbox_state(&app)["apps"].as_object().unwrap().len(),
         before,
         "something was created"
+    );
+    assert_eq!(sandbox.oauth_apps().await.unwrap().len(), before);
+    let names = app.texts("[data-testid=app-row] td:first-child").await;
+    assert!(
+        !names.iter().any(|n| n == "Checkout"),
+        "the refused app is listed: {names:?}"
+    );
+    assert!(
+        app.texts("[data-testid=created-client-id]")
+            .await
+            .is_empty(),
+        "a secret dialog opened for a refused app"
     );
     app.quit().await;
 }
@@ -332,6 +418,10 @@ async fn a_thousand_apps_page_on_the_server() {
     app.click("[data-testid=nav-oauthApps]").await;
     app.wait_for_text("[data-testid=page-info]", "1–25 of 1000")
         .await;
+    assert!(
+        is_disabled(&app, "[data-testid=prev-page]").await,
+        "Previous is enabled on the first page"
+    );
     app.click("[data-testid=sort-name]").await;
     app.wait_for_text(
         "[data-testid=apps-table] tbody tr:first-child",
@@ -346,14 +436,36 @@ async fn a_thousand_apps_page_on_the_server() {
         "Bulk app 0025",
     )
     .await;
+    assert!(
+        !is_disabled(&app, "[data-testid=prev-page]").await,
+        "Previous is disabled on page 2"
+    );
     let size = app.wait_for_css("[data-testid=page-size]").await;
     size.select_by_value("100").await.unwrap();
     app.wait_for_text("[data-testid=page-info]", "1–100 of 1000")
         .await;
     assert_eq!(app.texts("[data-testid=app-row]").await.len(), 100);
-    app.click("[data-testid=prev-page]").await; // disabled on the first page: stays
+    // A new page size starts again at the first page, where Previous is disabled; from page 2 it goes back.
+    assert!(
+        is_disabled(&app, "[data-testid=prev-page]").await,
+        "Previous is enabled on the first page"
+    );
+    app.click("[data-testid=next-page]").await;
+    app.wait_for_text("[data-testid=page-info]", "101–200 of 1000")
+        .await;
+    assert!(!is_disabled(&app, "[data-testid=prev-page]").await);
+    app.click("[data-testid=prev-page]").await;
     app.wait_for_text("[data-testid=page-info]", "1–100 of 1000")
         .await;
+    app.wait_for_text(
+        "[data-testid=apps-table] tbody tr:first-child",
+        "Bulk app 0000",
+    )
+    .await;
+    assert!(
+        is_disabled(&app, "[data-testid=prev-page]").await,
+        "Previous is enabled back on the first page"
+    );
     app.screenshot("oauth-apps-thousand").await;
     app.quit().await;
 }

@@ -6,6 +6,20 @@ use oauth_desk_e2e::{App, read_logs};
 async fn the_window_opens_on_the_shell_with_five_sections() {
     let app = App::launch("shell").await;
     assert_eq!(app.client.title().await.unwrap(), "OAuth Desk");
+    // The harness ends a launch by signalling its process group: the app WebKitWebDriver started must be in it.
+    let group = app.process_group();
+    let processes = app.app_processes();
+    eprintln!("driver process group {group}; app processes {processes:?}");
+    assert!(
+        !processes.is_empty(),
+        "no app process carries this profile's data directory"
+    );
+    for process in &processes {
+        assert_eq!(
+            process.group, group,
+            "the app ({process:?}) left the driver's process group"
+        );
+    }
     let nav = app.texts("nav.sidebar li button").await;
     assert_eq!(
         nav,

@@ -4,45 +4,7 @@
 
 use oauth_desk_e2e::{App, browser_record, files_under, opened_url};
 use vault::SecretStore;
-
-/// Follow the install from the "Add app" page to the end, agreeing on the consent page; return the URLs visited.
-async fn play_install(start: &str) -> Vec<url::Url> {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut visited = Vec::new();
-    let mut next = url::Url::parse(start).unwrap();
-    for _ in 0..10 {
-        visited.push(next.clone());
-        let response = if next.path() == "/installer/install" {
-            let form: Vec<(String, String)> = next
-                .query_pairs()
-                .into_owned()
-                .chain([("decision".to_owned(), "agree".to_owned())])
-                .collect();
-            http.post(next.join("/installer/install").unwrap())
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-        } else {
-            http.get(next.clone()).send().await.unwrap()
-        };
-        if !response.status().is_redirection() {
-            assert!(
-                response.status().is_success(),
-                "{next}: {}",
-                response.status()
-            );
-            return visited;
-        }
-        next = next
-            .join(response.headers()["location"].to_str().unwrap())
-            .unwrap();
-    }
-    panic!("too many redirects: {visited:?}");
-}
+use wix_emulator::test_support::play_install;
 
 async fn add_profile(app: &App, name: &str, strategy: &str) {
     app.click("[data-testid=nav-wixApps]").await;
