@@ -11,8 +11,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = parse_callback(url);
     let flows = PendingFlows::new();
-    if let Err(rejection) = flows.accept(url) {
-        let message = rejection.to_string();
+    if let Err(refused) = flows.accept(url) {
+        assert!(refused.ended.is_none(), "nothing was pending, so nothing can end");
+        let message = refused.rejection.to_string();
         if url.len() > 24 && !url.contains("oauthdesk://callback") {
             assert!(!message.contains(url), "the rejection repeats the input");
         }

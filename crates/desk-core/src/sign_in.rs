@@ -420,9 +420,8 @@ impl SignIn {
             .get(&key)
             .cloned()
             .ok_or_else(|| {
-                CoreError::invalid(
-                    "code",
-                    "No login is waiting for a code; log in or register first.",
+                CoreError::NotFound(
+                    "No login is waiting for a code; log in or register first.".into(),
                 )
             })?;
         let caller = self.caller(target).await?;

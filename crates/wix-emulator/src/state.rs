@@ -207,16 +207,16 @@ fn load(path: &Path) -> Result<Option<Data>, EmulatorError> {
     }
 }
 
+/// Replace the state file atomically: a uniquely named temporary file beside it, fsynced, renamed over it.
 fn save(path: &Path, data: &Data) -> std::io::Result<()> {
+    use std::io::Write;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec(data).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(tmp, path)
+    let bytes = serde_json::to_vec(data).map_err(std::io::Error::other)?;
+    let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
+    file.write_all(&bytes)?;
+    file.commit()
 }
 
 /// How tokens, codes and session tokens are stored: their SHA-256 (base64url), never the value, so the state
