@@ -129,6 +129,7 @@ impl From<wix_client::Error> for AppError {
                 message,
             },
             E::Vault(e) => e.into(),
+            E::PageRefused { .. } => Self::Browser { message },
             E::Invalid(_) | E::Setup(_) => Self::internal(message),
         }
     }

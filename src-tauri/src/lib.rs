@@ -4,6 +4,7 @@
 //! Commands and events are declared once in [`specta_builder`], which both registers them with Tauri and generates
 //! `ui/src/lib/bindings.ts` (a test fails when the committed bindings drift from the Rust code).
 
+mod clipboard;
 mod deep_link;
 mod diagnostics;
 mod error;

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use desk_core::sign_in::{BrowserLogin, CallbackOutcome, LoginOutcome, TimelineEntry, TokenStatus};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
-use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 use vault::Secret;
 
@@ -61,6 +60,24 @@ pub fn opener(app: &AppHandle) -> Box<dyn UrlOpener> {
     }
 }
 
+/// Open a login, logout or install page in the system browser, if it is one OAuth Desk may open: `https` on a Wix
+/// host, or the sandbox's own origin (see `wix_client::pages`). Anything else is refused, naming its host.
+pub fn open_page(app: &AppHandle, state: &AppState, url: &str) -> Result<()> {
+    let parsed = url::Url::parse(url).map_err(|_| AppError::Browser {
+        message: "the page to open is not a valid URL, so it was not opened".into(),
+    })?;
+    wix_client::pages::check(&parsed, Some(state.desk.sandbox.base_url())).map_err(|e| {
+        AppError::Browser {
+            message: e.to_string(),
+        }
+    })?;
+    opener(app).open(url).map_err(|e| AppError::Browser {
+        message: format!(
+            "could not open the system browser ({e}); set a default browser and try again"
+        ),
+    })
+}
+
 /// Emitted when a deep-link callback was accepted (and exchanged) or ignored.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SignInFinished(pub CallbackOutcome);
@@ -108,17 +125,13 @@ pub async fn start_browser_login(
 ) -> Result<BrowserLogin> {
     let t = target(&state, &project_id, &client_id)?;
     let login = state.desk.sign_in.start_browser_login(&t).await?;
-    if let Err(e) = opener(&app).open(&login.auth_url) {
+    if let Err(e) = open_page(&app, &state, &login.auth_url) {
         state
             .desk
             .sign_in
             .cancel_browser_login(&login.flow_id)
             .await;
-        return Err(AppError::Browser {
-            message: format!(
-                "could not open the system browser ({e}); set a default browser and try again"
-            ),
-        });
+        return Err(e);
     }
     Ok(login)
 }
@@ -135,7 +148,7 @@ pub async fn cancel_browser_login(state: State<'_, AppState>, flow_id: String) -
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
     pub email: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 /// Custom login with email and password; the session token becomes member tokens with no browser.
@@ -148,7 +161,7 @@ pub async fn member_login(
     credentials: Credentials,
 ) -> Result<LoginOutcome> {
     let t = target(&state, &project_id, &client_id)?;
-    let password = Secret::new(credentials.password);
+    let password = credentials.password;
     Ok(state
         .desk
         .sign_in
@@ -165,7 +178,7 @@ pub async fn member_register(
     credentials: Credentials,
 ) -> Result<LoginOutcome> {
     let t = target(&state, &project_id, &client_id)?;
-    let password = Secret::new(credentials.password);
+    let password = credentials.password;
     Ok(state
         .desk
         .sign_in
@@ -218,7 +231,7 @@ pub async fn external_login(
     project_id: String,
     client_id: String,
     member_id: String,
-    api_key: Option<String>,
+    api_key: Option<Secret>,
 ) -> Result<TokenStatus> {
     let t = target(&state, &project_id, &client_id)?;
     let key = state.desk.api_key_for(&project_id, api_key).await?;
@@ -252,7 +265,7 @@ pub async fn logout_member(
     let t = target(&state, &project_id, &client_id)?;
     let url = state.desk.sign_in.logout(&t).await?;
     if let Some(url) = &url
-        && let Err(e) = opener(&app).open(url.as_str())
+        && let Err(e) = open_page(&app, &state, url.as_str())
     {
         log::warn!("could not open the logout page: {e}");
     }
@@ -282,9 +295,7 @@ pub async fn copy_auth_header(
 ) -> Result<()> {
     let t = target(&state, &project_id, &client_id)?;
     let header = state.desk.sign_in.auth_header(&t).await?;
-    app.clipboard()
-        .write_text(header.expose().to_owned())
-        .map_err(|e| AppError::internal(format!("could not use the clipboard: {e}")))
+    crate::clipboard::copy_secret(&app, header)
 }
 
 /// The last sign-in requests (method, path, status, time; no values), newest first.

@@ -4,9 +4,9 @@
 use desk_core::desk::FieldError;
 use desk_core::oauth_apps::{AppsPage, AppsQuery, CreatedApp, OAuthAppDetails, OAuthAppFields};
 use tauri::State;
-use tauri_plugin_clipboard_manager::ClipboardExt;
+use vault::Secret;
 
-use crate::error::{AppError, Result};
+use crate::error::Result;
 use crate::state::AppState;
 
 /// One page of a project's OAuth apps, sorted and filtered on the server.
@@ -98,11 +98,10 @@ pub async fn delete_saved_secret(
     Ok(state.desk.delete_secret(&project_id, &client_id).await?)
 }
 
-/// Put text on the system clipboard (after an explicit click).
+/// Put text on the system clipboard (after an explicit click). What the UI copies may hold a secret (a created
+/// app's secret, a `.env` snippet), so it is copied as one: kept out of clipboard history, cleared after 45 s.
 #[tauri::command]
 #[specta::specta]
-pub fn copy_to_clipboard(app: tauri::AppHandle, text: String) -> Result<()> {
-    app.clipboard()
-        .write_text(text)
-        .map_err(|e| AppError::internal(format!("could not write to the clipboard: {e}")))
+pub fn copy_to_clipboard(app: tauri::AppHandle, text: Secret) -> Result<()> {
+    crate::clipboard::copy_secret(&app, text)
 }

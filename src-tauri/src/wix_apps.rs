@@ -6,11 +6,10 @@ use desk_core::wix_apps::{
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
-use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_specta::Event;
 
-use crate::error::{AppError, Result};
-use crate::members::opener;
+use crate::error::Result;
+use crate::members::open_page;
 use crate::state::AppState;
 
 /// Emitted when an install finished (or was aborted) at a profile's loopback Redirect URL.
@@ -144,9 +143,7 @@ pub async fn copy_wix_app_auth_header(
         .wix_apps
         .auth_header(&profile_id, &instance_id)
         .await?;
-    app.clipboard()
-        .write_text(token.expose().to_owned())
-        .map_err(|e| AppError::internal(format!("could not use the clipboard: {e}")))
+    crate::clipboard::copy_secret(&app, token)
 }
 
 /// On the sandbox: open its "Add app" page in the system browser to run the install handshake.
@@ -158,9 +155,7 @@ pub fn install_on_sandbox(
     profile_id: String,
 ) -> Result<()> {
     let url = state.desk.wix_apps.sandbox_install_url(&profile_id)?;
-    opener(&app).open(&url).map_err(|e| AppError::Browser {
-        message: format!("could not open the system browser ({e}); open {url} yourself"),
-    })
+    open_page(&app, &state, &url)
 }
 
 /// Forward installs and background renewals from the core to the window.

@@ -150,8 +150,11 @@ impl Desk {
 
     /// The project's API key for external login: typed for one use, or the one in the keyring (the sandbox's is
     /// well known).
-    pub async fn api_key_for(&self, project_id: &str, typed: Option<String>) -> Result<Secret> {
-        if let Some(key) = typed.map(|k| k.trim().to_owned()).filter(|k| !k.is_empty()) {
+    pub async fn api_key_for(&self, project_id: &str, typed: Option<Secret>) -> Result<Secret> {
+        if let Some(key) = typed
+            .map(|k| k.expose().trim().to_owned())
+            .filter(|k| !k.is_empty())
+        {
             return Ok(Secret::new(key));
         }
         let project = self.projects.get(project_id)?;
@@ -205,7 +208,10 @@ impl Desk {
     /// project list.
     pub async fn add_project(&self, new: NewProject) -> Result<Project> {
         let checked = Projects::check(&new)?;
-        let auth = admin_auth(&checked.target, Secret::new(new.api_key.trim().to_owned()));
+        let auth = admin_auth(
+            &checked.target,
+            Secret::new(new.api_key.expose().trim().to_owned()),
+        );
         let client = OAuthAppsClient::new(ClientConfig::with_base_url(self.wix_base.clone()))?;
         probe(&client, &auth).await?;
         self.projects.add(&self.secrets, new).await

@@ -108,8 +108,8 @@ pub enum SecretStorage {
     NotReturned,
 }
 
-/// The result of a create: the one time the secret crosses to the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+/// The result of a create: the one time the secret crosses to the UI. No `Debug`: it carries the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedApp {
     pub app: OAuthAppDetails,

@@ -58,7 +58,7 @@ impl Project {
 pub struct NewProject {
     pub name: String,
     /// Sent once, straight into the keyring.
-    pub api_key: String,
+    pub api_key: Secret,
     pub target: ProjectTarget,
 }
 
@@ -166,7 +166,7 @@ impl Projects {
                 "Name: give the project a name of 1 to 100 characters.",
             ));
         }
-        let api_key = new.api_key.trim();
+        let api_key = new.api_key.expose().trim();
         if api_key.len() < 8 || api_key.chars().any(char::is_whitespace) {
             return Err(CoreError::invalid(
                 "apiKey",
@@ -203,7 +203,7 @@ impl Projects {
             project: project.id.clone(),
         };
         secrets
-            .set(&key, Secret::new(new.api_key.trim().to_owned()))
+            .set(&key, Secret::new(new.api_key.expose().trim().to_owned()))
             .await?;
         let snapshot = {
             let mut list = self.lock();
@@ -278,7 +278,7 @@ mod tests {
     fn site_project(name: &str) -> NewProject {
         NewProject {
             name: name.into(),
-            api_key: "IST.eyJraWQiOiJQb3pIX2FDMiIsImFsZyI6IlJTMjU2In0".into(),
+            api_key: Secret::from("IST.eyJraWQiOiJQb3pIX2FDMiIsImFsZyI6IlJTMjU2In0"),
             target: ProjectTarget::Site {
                 site_id: SITE.into(),
             },
@@ -329,7 +329,7 @@ mod tests {
             site_id: "not-a-guid".into(),
         };
         let mut bad_key = site_project("Shop");
-        bad_key.api_key = "short".into();
+        bad_key.api_key = Secret::from("short");
         for (input, field) in [
             (site_project("  "), "name"),
             (bad_site, "siteId"),

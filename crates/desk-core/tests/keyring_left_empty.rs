@@ -62,7 +62,7 @@ async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_t
     let project = desk
         .add_project(NewProject {
             name: "Staging".into(),
-            api_key: wix.admin().api_key.clone(),
+            api_key: wix.admin().api_key.clone().into(),
             target: ProjectTarget::Site {
                 site_id: wix.admin().site_id.clone(),
             },

@@ -87,8 +87,31 @@ async fn an_advanced_install_on_loopback_keeps_the_refresh_token_and_survives_a_
         .await
         .unwrap();
     assert!(forged.text().await.unwrap().contains("aborted"));
-    assert!(!installed(&mut events).await.ok);
+    // The page was answered, so any event would already be in the channel: a state this server never issued
+    // reaches no window.
+    assert!(
+        matches!(
+            events.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty)
+        ),
+        "a forged redirect pushed an event to the UI"
+    );
     assert!(vault.get(&refresh_entry(&id, "evil")).unwrap().is_none());
+    // DNS rebinding: a request addressed to another host name is not served.
+    let port = view.profile.port.unwrap();
+    let rebound = browser()
+        .get(format!("{redirect}?code=x&instanceId=evil&state=forged"))
+        .header("host", format!("attacker.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    let by_name = browser()
+        .get(format!("http://localhost:{port}/app"))
+        .send()
+        .await
+        .unwrap();
+    assert!(by_name.status().is_success(), "localhost is served too");
     assert_eq!(desk.wix_apps.list()[0].profile.instances.len(), 1);
 
     // No refresh token: the fallback is basic OAuth for that instance.

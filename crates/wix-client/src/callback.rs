@@ -94,6 +94,12 @@ pub fn parse_callback(url: &str) -> Result<Callback, Rejection> {
     if parsed.cannot_be_a_base() {
         return Err(Rejection::Malformed("it has no path".into()));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        // Never a redirect URI's shape; refused without repeating it.
+        return Err(Rejection::Malformed(
+            "it carries a user name or password".into(),
+        ));
+    }
     let mut pairs: HashMap<String, String> = parsed.query_pairs().into_owned().collect();
     if !pairs.contains_key("state")
         && let Some(fragment) = parsed.fragment()
@@ -106,11 +112,24 @@ pub fn parse_callback(url: &str) -> Result<Callback, Rejection> {
     Ok(Callback {
         code: non_empty(pairs.remove("code")).map(Secret::new),
         state: non_empty(pairs.remove("state")),
-        error: non_empty(pairs.remove("error")),
-        error_description: non_empty(pairs.remove("error_description")),
-        target: target_of(&parsed),
+        error: non_empty(pairs.remove("error")).map(|e| quotable(&e)),
+        error_description: non_empty(pairs.remove("error_description")).map(|d| quotable(&d)),
+        target: quotable(&target_of(&parsed)),
         redacted: redact(&parsed),
     })
+}
+
+/// The longest piece of a callback URL that a message quotes.
+const QUOTED_CHARS: usize = 100;
+
+/// Text from a callback URL made safe to quote in a message, the UI and the log: no control characters, and at
+/// most [`QUOTED_CHARS`] characters.
+fn quotable(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    match clean.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &clean[..cut]),
+        None => clean,
+    }
 }
 
 /// `scheme://host/path?name=…&other=…#name=…`: names are kept when they look like parameter names, values never.
@@ -590,6 +609,34 @@ mod tests {
             rejection(flows.accept("oauthdesk://callback?code=a")),
             Rejection::MissingState
         );
+    }
+
+    #[test]
+    fn quoted_parts_lose_control_characters_and_user_info_and_stay_short() {
+        let flows = PendingFlows::new();
+        let state = started(&flows, DEFAULT_DEADLINE);
+        let refused = flows
+            .accept(&format!(
+                "oauthdesk://callback?state={state}&error=x%0A%1B[31mFAKE&error_description={}",
+                "d".repeat(500)
+            ))
+            .unwrap_err();
+        let message = refused.rejection.to_string();
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+        assert!(message.len() < 300, "{} characters quoted", message.len());
+        assert!(matches!(
+            rejection(flows.accept("oauthdesk://admin:hunter2@callback?code=a&state=b")),
+            Rejection::Malformed(m) if !m.contains("hunter2")
+        ));
+        let state = started(&flows, DEFAULT_DEADLINE);
+        let long_path = format!(
+            "oauthdesk://callback/{}?code=a&state={state}",
+            "p".repeat(300)
+        );
+        let wrong = rejection(flows.accept(&long_path));
+        assert!(matches!(wrong, Rejection::WrongTarget { .. }), "{wrong:?}");
+        let wrong = wrong.to_string();
+        assert!(wrong.len() < 400 && wrong.contains('…'), "{wrong}");
     }
 
     #[test]

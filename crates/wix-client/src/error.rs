@@ -84,6 +84,12 @@ pub enum Error {
     /// The answer was not what the API documents.
     #[error("unexpected answer from Wix ({0}); try again, and report it if it persists")]
     Decode(String),
+    /// A server answered with a page to open that is not `https` on a Wix host (nor the sandbox's own origin):
+    /// it was neither opened nor loaded.
+    #[error(
+        "the server sent a page at {shown}, which is not a Wix page, so OAuth Desk did not open it; check the project's settings, and report it if it persists"
+    )]
+    PageRefused { shown: String },
     /// The OS keyring refused to keep or give back a token or secret; nothing was sent in its place.
     #[error(transparent)]
     Vault(#[from] vault::VaultError),

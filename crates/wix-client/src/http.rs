@@ -138,6 +138,10 @@ impl Http {
         Ok(Self { client, config })
     }
 
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.config.base_url
+    }
+
     fn host(&self) -> String {
         self.config
             .base_url

@@ -4,6 +4,7 @@
 //!
 //! - [`oauth_apps`]: the OAuth Apps API — create (with the secret handed to a [`store::SecretSink`] before the call returns),
 //!   get, query and page, update by field mask (only changed fields are sent), delete.
+//! - [`pages`]: which pages may be opened in the browser or loaded (https on Wix's hosts, or the sandbox).
 //! - [`pkce`]: the per-login PKCE verifier, S256 challenge and state (the `oauth2` crate's types).
 //! - [`members`]: member sign-in — login URL (redirect session), code exchange, register / login / verify,
 //!   session token to tokens without a browser, password reset, external login, logout URL.
@@ -31,6 +32,7 @@ pub mod error;
 pub mod http;
 pub mod members;
 pub mod oauth_apps;
+pub mod pages;
 pub mod pkce;
 pub mod store;
 pub mod visitor;

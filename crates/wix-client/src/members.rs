@@ -145,8 +145,11 @@ impl MemberAuth {
                 Self::as_caller(caller),
             )
             .await?;
-        url::Url::parse(&session.redirect_session.full_url)
-            .map_err(|e| Error::Decode(format!("the redirect session's URL is not a URL: {e}")))
+        let url = url::Url::parse(&session.redirect_session.full_url)
+            .map_err(|e| Error::Decode(format!("the redirect session's URL is not a URL: {e}")))?;
+        // It comes from a server's answer: it is opened in a browser, or loaded here, only if it is Wix's.
+        crate::pages::check(&url, Some(self.http.base_url()))?;
+        Ok(url)
     }
 
     /// Exchange a callback's code for member tokens: one attempt, with the login's verifier and redirect URI.

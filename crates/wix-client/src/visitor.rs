@@ -4,7 +4,8 @@
 //!
 //! [`TokenSession`] keeps one project + client's tokens in a [`TokenStore`] and hands out valid access tokens: it renews
 //! a configurable margin before expiry, lets only one renewal run at a time however many callers wait
-//! (single-flight), and drops the tokens when the server refuses the refresh token (4xx: "sign in again").
+//! (single-flight), and drops the tokens when the server refuses the refresh token (400/401/403: "sign in
+//! again"). A renewal is sent once, never retried (under rotation a refresh token is spent by its first use).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,13 +122,15 @@ impl VisitorAuth {
     }
 
     /// A new access token for `current`'s refresh token. The refresh token is kept unless the server rotates it.
+    /// Sent once, never retried: under rotation a refresh token is spent by the first request that reaches the
+    /// server, so a blind retry after a lost answer would replay a spent token and end the session.
     pub async fn renew(&self, current: &Tokens) -> Result<Tokens> {
         let body = json!({
             "clientId": self.client_id,
             "grantType": "refresh_token",
             "refreshToken": current.refresh_token.expose(),
         });
-        let response = self.request(&body, Retry::Idempotent).await?;
+        let response = self.request(&body, Retry::Once).await?;
         let refresh = response
             .refresh_token
             .clone()
@@ -177,10 +180,17 @@ pub(crate) fn tokens_from(
 fn tokens(response: TokenResponse, refresh: Secret, role: Role) -> Tokens {
     Tokens {
         access_token: Secret::new(response.access_token),
-        expires_at: Utc::now() + chrono::Duration::seconds(response.expires_in),
+        expires_at: expires_at(response.expires_in),
         refresh_token: refresh,
         role,
     }
+}
+
+/// When a token that lives `expires_in` seconds from now expires. The number comes from a server: it is clamped
+/// to 0 ..= 1 year, so a hostile or broken answer can neither overflow nor make a token look valid for ages.
+pub fn expires_at(expires_in: i64) -> DateTime<Utc> {
+    const YEAR: i64 = 366 * 24 * 3600;
+    Utc::now() + chrono::Duration::seconds(expires_in.clamp(0, YEAR))
 }
 
 /// One project + OAuth app's tokens, kept in a [`TokenStore`], renewed on demand by one caller at a time.
@@ -264,7 +274,9 @@ impl TokenSession {
                 self.store.save(&tokens).await?;
                 Ok(tokens)
             }
-            Err(Error::Wix(e)) if (400..500).contains(&e.status) => {
+            // The refresh token was refused (400 invalid_grant, 401, 403): the session is over. A 429 or 5xx
+            // is not a refusal: the tokens are kept for a later try.
+            Err(Error::Wix(e)) if matches!(e.status, 400 | 401 | 403) => {
                 *held = None;
                 self.store.clear().await?;
                 Err(Error::SignInAgain(e.message))

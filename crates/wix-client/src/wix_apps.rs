@@ -134,8 +134,7 @@ impl WixAppAuth {
 fn token(answer: Answer, default_seconds: i64) -> AppToken {
     AppToken {
         access_token: Secret::new(answer.access_token),
-        expires_at: Utc::now()
-            + chrono::Duration::seconds(answer.expires_in.unwrap_or(default_seconds)),
+        expires_at: crate::visitor::expires_at(answer.expires_in.unwrap_or(default_seconds)),
         refresh_token: answer.refresh_token.map(Secret::new),
     }
 }

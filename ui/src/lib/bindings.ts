@@ -158,9 +158,10 @@ async deleteSavedSecret(projectId: string, clientId: string) : Promise<Result<nu
 }
 },
 /**
- * Put text on the system clipboard (after an explicit click).
+ * Put text on the system clipboard (after an explicit click). What the UI copies may hold a secret (a created
+ * app's secret, a `.env` snippet), so it is copied as one: kept out of clipboard history, cleared after 45 s.
  */
-async copyToClipboard(text: string) : Promise<Result<null, AppError>> {
+async copyToClipboard(text: Secret) : Promise<Result<null, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("copy_to_clipboard", { text }) };
 } catch (e) {
@@ -256,7 +257,7 @@ async sendPasswordReset(projectId: string, clientId: string, email: string, retu
 /**
  * External login: member ID + API key (typed for one use, or the project's from the keyring).
  */
-async externalLogin(projectId: string, clientId: string, memberId: string, apiKey: string | null) : Promise<Result<TokenStatus, AppError>> {
+async externalLogin(projectId: string, clientId: string, memberId: string, apiKey: Secret | null) : Promise<Result<TokenStatus, AppError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("external_login", { projectId, clientId, memberId, apiKey }) };
 } catch (e) {
@@ -545,13 +546,13 @@ export type ConnectionCheck = {
  */
 oauthApps: number | null; millis: number }
 /**
- * The result of a create: the one time the secret crosses to the UI.
+ * The result of a create: the one time the secret crosses to the UI. No `Debug`: it carries the secret.
  */
 export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage: SecretStorage }
 /**
  * An email and password from the form. No `Debug`: it carries the password.
  */
-export type Credentials = { email: string; password: string }
+export type Credentials = { email: string; password: Secret }
 /**
  * Emitted to the UI whenever a deep link arrives.
  */
@@ -649,11 +650,11 @@ export type NewProject = { name: string;
 /**
  * Sent once, straight into the keyring.
  */
-apiKey: string; target: ProjectTarget }
+apiKey: Secret; target: ProjectTarget }
 /**
  * What the user types to add a profile. No `Debug`: it carries the app secret.
  */
-export type NewWixAppProfile = { name: string; appId: string; appSecret: string; strategy: Strategy; sandbox: boolean; 
+export type NewWixAppProfile = { name: string; appId: string; appSecret: Secret; strategy: Strategy; sandbox: boolean; 
 /**
  * Advanced: the loopback port to serve on (blank: a free one, then fixed).
  */
@@ -707,6 +708,15 @@ export type ProjectTarget = { type: "sandbox" } | { type: "site"; siteId: string
  * The sandbox's demo Wix app, to fill in a profile with one click (its secret only opens the local emulator).
  */
 export type SandboxWixApp = { appId: string; appSecret: string; instanceId: string }
+/**
+ * A secret value: an API key, a client secret, a token. Its memory is wiped on drop, and it never prints its
+ * value: `Debug` and `Display` show `[redacted]`. Read it with [`Secret::expose`], only where it must be sent.
+ * 
+ * It can be *received* from the UI (`Deserialize`; with the `specta` feature, typed as a string in the generated
+ * bindings), so a secret typed by the user is this type from the first moment. It is never `Serialize`: sending
+ * one to the UI takes an explicit `expose`.
+ */
+export type Secret = string
 /**
  * Where the new app's client secret went.
  */
@@ -777,7 +787,11 @@ export type WixAppProfileView = { profile: WixAppProfile; appUrl: string | null;
 /**
  * Whether the loopback server of an advanced profile is listening.
  */
-listening: boolean }
+listening: boolean; 
+/**
+ * Why it is not (its port is taken), with what to do.
+ */
+serveError: string | null }
 /**
  * Emitted when a held token could not be renewed and was dropped.
  */

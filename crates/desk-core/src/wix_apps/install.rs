@@ -18,6 +18,10 @@ use crate::secrets::Entry;
 /// How long an install may take between the App URL and the Redirect URL.
 pub const INSTALL_DEADLINE: Duration = Duration::from_secs(10 * 60);
 
+/// The most installs waiting at once. Any web page can open the App URL (it is a plain GET on loopback), so the
+/// table is bounded: past this, the oldest waiting install is dropped.
+pub const MAX_PENDING_INSTALLS: usize = 32;
+
 /// Install states waiting for the Redirect URL: state → (profile ID, deadline).
 #[derive(Default)]
 pub(super) struct Installs(Mutex<HashMap<String, (String, Instant)>>);
@@ -32,11 +36,28 @@ impl Installs {
         let now = Instant::now();
         let mut installs = self.lock();
         installs.retain(|_, (_, deadline)| *deadline > now);
+        while installs.len() >= MAX_PENDING_INSTALLS {
+            let oldest = installs
+                .iter()
+                .min_by_key(|(_, (_, deadline))| *deadline)
+                .map(|(state, _)| state.clone());
+            match oldest {
+                Some(state) => installs.remove(&state),
+                None => break,
+            };
+        }
         installs.insert(
             state.clone(),
             (profile_id.to_owned(), now + INSTALL_DEADLINE),
         );
         state
+    }
+
+    /// Whether `state` is one this profile issued (still waiting, in time or not).
+    pub fn issued(&self, profile_id: &str, state: &str) -> bool {
+        self.lock()
+            .get(state)
+            .is_some_and(|(owner, _)| owner == profile_id)
     }
 
     /// Take the install `state` stands for, if it is this profile's and in time.

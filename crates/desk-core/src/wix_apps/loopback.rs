@@ -13,13 +13,20 @@ use super::install::RedirectParams;
 use super::{InstallOutcome, WixAppEvent, WixAppProfile, WixApps};
 use crate::error::{CoreError, Result};
 
-/// The running servers, by profile.
+/// The running servers, by profile, and why a profile's server is not running.
 #[derive(Default)]
-pub(super) struct Servers(Mutex<HashMap<String, tokio::task::JoinHandle<()>>>);
+pub(super) struct Servers {
+    running: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
+    failed: Mutex<HashMap<String, String>>,
+}
 
 impl Servers {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, tokio::task::JoinHandle<()>>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.failed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn listening(&self, profile_id: &str) -> bool {
@@ -28,16 +35,27 @@ impl Servers {
             .is_some_and(|s| !s.is_finished())
     }
 
+    /// Why the profile's server could not start (its port was taken), to show with what to do.
+    pub fn failure(&self, profile_id: &str) -> Option<String> {
+        self.failures().get(profile_id).cloned()
+    }
+
     pub fn stop(&self, profile_id: &str) {
+        self.failures().remove(profile_id);
         if let Some(server) = self.lock().remove(profile_id) {
             server.abort();
         }
     }
 
     fn insert(&self, profile_id: &str, task: tokio::task::JoinHandle<()>) {
+        self.failures().remove(profile_id);
         if let Some(old) = self.lock().insert(profile_id.to_owned(), task) {
             old.abort();
         }
+    }
+
+    fn failed(&self, profile_id: &str, why: String) {
+        self.failures().insert(profile_id.to_owned(), why);
     }
 }
 
@@ -60,16 +78,24 @@ impl WixApps {
             return Ok(());
         };
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let listener =
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| CoreError::PortInUse {
+        let listener = match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                let error = CoreError::PortInUse {
                     port,
                     reason: e.to_string(),
-                })?;
+                };
+                self.servers.failed(&profile.id, error.to_string());
+                return Err(error);
+            }
+        };
         let router = axum::Router::new()
             .route("/app", get(app_url))
             .route("/redirect", get(redirect_url))
+            .layer(axum::middleware::from_fn_with_state(
+                port,
+                only_loopback_hosts,
+            ))
             .with_state((self.clone(), profile.id.clone()));
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
@@ -82,6 +108,31 @@ impl WixApps {
 }
 
 type ServerState = (Arc<WixApps>, String);
+
+/// Any web page can send requests to a loopback port, and DNS rebinding can make one look same-origin: only
+/// requests addressed to `127.0.0.1:<port>` or `localhost:<port>` are served.
+async fn only_loopback_hosts(
+    Extract(port): Extract<u16>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if host == format!("127.0.0.1:{port}")
+        || host.eq_ignore_ascii_case(&format!("localhost:{port}"))
+    {
+        next.run(request).await
+    } else {
+        (
+            axum::http::StatusCode::MISDIRECTED_REQUEST,
+            "This is OAuth Desk's App URL server; it answers only to 127.0.0.1.",
+        )
+            .into_response()
+    }
+}
 
 #[derive(Deserialize)]
 struct AppParams {
@@ -110,6 +161,17 @@ async fn redirect_url(
     Extract((apps, profile_id)): Extract<ServerState>,
     Query(params): Query<RedirectParams>,
 ) -> Response {
+    // A state this server never issued is anyone's request: refused with no event, so no web page can push
+    // messages into the window.
+    if !apps
+        .installs
+        .issued(&profile_id, params.state.as_deref().unwrap_or_default())
+    {
+        return page(
+            "Install aborted",
+            "This install was not started from OAuth Desk's App URL (or it was already finished); nothing was stored.",
+        );
+    }
     let result = apps.finish_install(&profile_id, &params).await;
     let outcome = |ok, instance_id, message: String| {
         WixAppEvent::Installed(InstallOutcome {

@@ -83,6 +83,8 @@ pub struct WixAppProfileView {
     pub redirect_url: Option<String>,
     /// Whether the loopback server of an advanced profile is listening.
     pub listening: bool,
+    /// Why it is not (its port is taken), with what to do.
+    pub serve_error: Option<String>,
 }
 
 /// What the user types to add a profile. No `Debug`: it carries the app secret.
@@ -91,7 +93,7 @@ pub struct WixAppProfileView {
 pub struct NewWixAppProfile {
     pub name: String,
     pub app_id: String,
-    pub app_secret: String,
+    pub app_secret: vault::Secret,
     pub strategy: Strategy,
     pub sandbox: bool,
     /// Advanced: the loopback port to serve on (blank: a free one, then fixed).

@@ -123,6 +123,7 @@ impl WixApps {
                     app_url: profile.app_url(),
                     redirect_url: profile.redirect_url(),
                     listening: self.servers.listening(&profile.id),
+                    serve_error: self.servers.failure(&profile.id),
                     profile,
                 }
             })
@@ -149,7 +150,7 @@ impl WixApps {
                 "Enter the app ID (Dev Center → your app → OAuth).",
             ));
         }
-        if new.app_secret.trim().is_empty() {
+        if new.app_secret.expose().trim().is_empty() {
             return Err(CoreError::invalid(
                 "appSecret",
                 "Enter the app secret (Dev Center → your app → OAuth).",
@@ -188,7 +189,10 @@ impl WixApps {
             profile: profile.id.clone(),
         };
         self.secrets
-            .set(&secret, Secret::new(new.app_secret.trim().to_owned()))
+            .set(
+                &secret,
+                Secret::new(new.app_secret.expose().trim().to_owned()),
+            )
             .await?;
         if let Err(e) = self.profiles.push(profile.clone()).await {
             let _ = self
