@@ -100,13 +100,11 @@ pub fn parse_callback(url: &str) -> Result<Callback, Rejection> {
             "it carries a user name or password".into(),
         ));
     }
-    let mut pairs: HashMap<String, String> = parsed.query_pairs().into_owned().collect();
+    let mut pairs = single_pairs(parsed.query_pairs())?;
     if !pairs.contains_key("state")
         && let Some(fragment) = parsed.fragment()
     {
-        pairs = url::form_urlencoded::parse(fragment.as_bytes())
-            .into_owned()
-            .collect();
+        pairs = single_pairs(url::form_urlencoded::parse(fragment.as_bytes()))?;
     }
     let non_empty = |v: Option<String>| v.filter(|s| !s.is_empty());
     Ok(Callback {
@@ -117,6 +115,27 @@ pub fn parse_callback(url: &str) -> Result<Callback, Rejection> {
         target: quotable(&target_of(&parsed)),
         redacted: redact(&parsed),
     })
+}
+
+/// The parameters of a query or fragment. A callback parameter given twice (`code=a&code=b`) is ambiguous, and
+/// a classic way to smuggle a value past one reader and into another: refused.
+fn single_pairs<'a>(
+    pairs: impl Iterator<Item = (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)>,
+) -> Result<HashMap<String, String>, Rejection> {
+    let mut out = HashMap::new();
+    for (name, value) in pairs {
+        let name = name.into_owned();
+        let ours = matches!(
+            name.as_str(),
+            "code" | "state" | "error" | "error_description"
+        );
+        if out.insert(name.clone(), value.into_owned()).is_some() && ours {
+            return Err(Rejection::Malformed(format!(
+                "the parameter {name} appears more than once"
+            )));
+        }
+    }
+    Ok(out)
 }
 
 /// The longest piece of a callback URL that a message quotes.
@@ -608,6 +627,31 @@ mod tests {
         assert_eq!(
             rejection(flows.accept("oauthdesk://callback?code=a")),
             Rejection::MissingState
+        );
+    }
+
+    #[test]
+    fn a_callback_parameter_given_twice_is_refused_and_the_login_keeps_waiting() {
+        let flows = PendingFlows::new();
+        let state = started(&flows, DEFAULT_DEADLINE);
+        for url in [
+            format!("oauthdesk://callback?code=a&state={state}&code=b"),
+            format!("oauthdesk://callback?code=a&state={state}&state={state}"),
+            format!("oauthdesk://callback?code=a&state={state}&error=x&error=y"),
+        ] {
+            let refused = flows.accept(&url).unwrap_err();
+            assert!(
+                matches!(refused.rejection, Rejection::Malformed(_)),
+                "{url}"
+            );
+            assert_eq!(refused.ended, None);
+        }
+        assert!(
+            flows
+                .accept(&format!(
+                    "oauthdesk://callback?code=a&state={state}&other=1&other=2"
+                ))
+                .is_ok()
         );
     }
 

@@ -261,6 +261,31 @@ impl App {
         panic!("{css} never contained {text:?}; last text: {last:?}");
     }
 
+    /// Open the Members view and pick the OAuth app `client_id` once the app list has it; wait until the
+    /// sign-in redirect URI is shown as allowed.
+    pub async fn open_members(&self, client_id: &str) {
+        self.click("[data-testid=nav-members]").await;
+        let select = self.wait_for_css("[data-testid=member-app]").await;
+        self.wait_for_css(&format!(
+            "[data-testid=member-app] option[value=\"{client_id}\"]"
+        ))
+        .await;
+        select.select_by_value(client_id).await.unwrap();
+        self.wait_for_text("[data-testid=member-callback-status]", "allowed")
+            .await;
+    }
+
+    /// Type `value` into the connect-a-project form's field `name`.
+    pub async fn fill_project_form(&self, name: &str, value: &str) {
+        let input = self
+            .wait_for_css(&format!(
+                "[data-testid=add-project-form] input[name={name}]"
+            ))
+            .await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+
     pub async fn click(&self, css: &str) {
         self.wait_for_css(css)
             .await

@@ -13,14 +13,7 @@ use wix_emulator::test_support::{AdminClient, LoginAction, SettingsPatch, play_l
 const STOREFRONT: &str = SEEDED_APP_IDS[0];
 
 async fn open_members(app: &App) {
-    app.click("[data-testid=nav-members]").await;
-    let select = app.wait_for_css("[data-testid=member-app]").await;
-    // Wait for the app list, then pick the storefront.
-    app.wait_for_text("[data-testid=member-app]", "Storefront")
-        .await;
-    select.select_by_value(STOREFRONT).await.unwrap();
-    app.wait_for_text("[data-testid=member-callback-status]", "allowed")
-        .await;
+    app.open_members(STOREFRONT).await;
 }
 
 fn keyring_tokens(app: &App) -> Option<String> {
@@ -109,8 +102,19 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
     let saved = keyring_tokens(&app).expect("member tokens in the keyring");
 
     // Hostile callbacks: each refused (or never delivered), none changes the stored tokens or crashes the app.
+    // A second login waits meanwhile, and many of them are forged from its real callback (its real state), so the
+    // checks that would accept it are reached; none may complete or end it.
+    app.click("[data-testid=start-browser-login]").await;
+    let pending = play_login(
+        &opened_url(&record, 2).await,
+        LoginAction::Login,
+        "deep@example.com",
+    )
+    .await;
     let long = "A".repeat(9000);
-    let hostile: Vec<String> = vec![
+    let huge = "B".repeat(64 * 1024);
+    let many_params: String = (0..3000).map(|i| format!("p{i}=v&")).collect();
+    let mut hostile: Vec<String> = vec![
         callback.clone(),
         callback.replace("oauthdesk://callback", "oauthdesk://evil"),
         callback.replace("oauthdesk://callback", "oauthdesk://callback/extra"),
@@ -143,8 +147,48 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
         "not a url at all".into(),
         "".into(),
         "--inject-flag".into(),
+        // Forged from the waiting login's real callback.
+        pending.replace("oauthdesk://callback", "oauthdesk://evil"),
+        pending.replace("oauthdesk://callback", "oauthdesk://callback/"),
+        pending.replace("oauthdesk://callback", "oauthdesk://callback:8080"),
+        pending.replace("oauthdesk://callback", "oauthdesk://attacker@callback"),
+        pending.replace("oauthdesk://callback", "oauthdesk://a:b@callback"),
+        pending.replace("oauthdesk://callback", "oauthdesk://callback.evil.example"),
+        pending.replace("oauthdesk://callback", "oauthdesk://callback/%2e%2e"),
+        pending.replace("oauthdesk://callback", "otherapp://callback"),
+        pending.replace("oauthdesk://callback", "https://callback"),
+        pending.replace("code=", "nocode="),
+        pending.replace("code=", "code=&ignored="),
+        format!("{pending}&code=%0d%0aSet-Cookie:x"),
+        format!("{pending}&{huge}=1"),
+        format!("{pending}&code={huge}"),
+        format!("{pending}&{many_params}"),
+        format!("oauthdesk://callback?{many_params}code=x&state=y"),
+        "oauthdesk://callback?code=%1b%5b31m&state=%0a%0d%09".into(),
+        "oauthdesk://callback?error=%1b%5b2J%0aFAKE%20LOG%20LINE&state=unknown".into(),
+        "OAUTHDESK://CALLBACK?code=x&state=unknown".into(),
+        "OAuthDesk://Callback?CODE=x&STATE=y".into(),
+        "oauthdesk://callback?code=x&state=unknown&code=y".into(),
+        "-psn_0_12345".into(),
+        "--remote-debugging-port=9222".into(),
+        "oauthdesk://callback?code=x&state=y --flag".into(),
     ];
-    assert!(hostile.len() >= 30);
+    hostile.dedup();
+    let pending_state = url::Url::parse(&pending)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(
+        hostile
+            .iter()
+            .filter(|u| u.contains(&pending_state))
+            .count()
+            >= 15,
+        "forged from the waiting login"
+    );
+    assert!(hostile.len() >= 50, "{} hostile links", hostile.len());
     let logs = app.profile.logs();
     let (received_before, handled_before, ignored_before) = (
         count(&logs, "deep link received"),
@@ -181,6 +225,15 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
     assert_eq!(count(&logs, "sign-in callback: Signed in"), 1);
     app.wait_for_text("[data-testid=member-error]", "Callback ignored")
         .await;
+    assert_eq!(
+        keyring_tokens(&app).as_deref(),
+        Some(saved.as_str()),
+        "a hostile link changed the stored tokens"
+    );
+    // The waiting login was neither completed nor ended by any of them: its real callback still counts, once.
+    deliver(&app, &pending);
+    wait_for_log_count(&app, "sign-in callback: Signed in", 2).await;
+    let saved = keyring_tokens(&app).expect("the second login's tokens");
     app.wait_for_text("[data-testid=signed-in-as]", "member")
         .await;
     assert_eq!(keyring_tokens(&app).as_deref(), Some(saved.as_str()));
@@ -190,14 +243,14 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
 
     // A cancelled login's callback is ignored; a refusal in the browser is reported; nothing changes.
     app.click("[data-testid=start-browser-login]").await;
-    let auth_url = opened_url(&record, 2).await;
+    let auth_url = opened_url(&record, 3).await;
     app.click("[data-testid=cancel-login]").await;
     let late = play_login(&auth_url, LoginAction::Register, "late@example.com").await;
     deliver(&app, &late);
     app.wait_for_text("[data-testid=member-error]", "no login is waiting")
         .await;
     app.click("[data-testid=start-browser-login]").await;
-    let auth_url = opened_url(&record, 3).await;
+    let auth_url = opened_url(&record, 4).await;
     let refused = play_login(&auth_url, LoginAction::Cancel, "").await;
     deliver(&app, &refused);
     app.wait_for_text("[data-testid=member-error]", "access_denied")
