@@ -228,6 +228,21 @@ pub async fn admin(
             return response;
         }
     }
+    // Any body sent to an admin route is JSON, so a `text/plain` one (what a page can send cross-site without
+    // asking) is refused here even on routes that read no body.
+    let headers = request.headers();
+    let has_body = headers.contains_key(header::CONTENT_TYPE)
+        || headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::json_body::is_json);
+    if has_body && !json {
+        return crate::json_body::not_json().into_response();
+    }
     next.run(request).await
 }
 

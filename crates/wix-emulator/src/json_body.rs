@@ -15,7 +15,7 @@ use crate::error::ApiError;
 pub struct JsonBody<T>(pub T);
 
 /// Whether a `content-type` value names JSON: `application/json` or `application/<x>+json`, any parameters.
-fn is_json(content_type: &str) -> bool {
+pub(crate) fn is_json(content_type: &str) -> bool {
     let essence = content_type
         .split(';')
         .next()
@@ -28,6 +28,15 @@ fn is_json(content_type: &str) -> bool {
             .is_some_and(|sub| sub.ends_with("+json") && !sub.contains('/'))
 }
 
+/// `415 UNSUPPORTED_MEDIA_TYPE`: the body is not sent as JSON.
+pub(crate) fn not_json() -> ApiError {
+    ApiError::application(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "The request body must be JSON sent with `content-type: application/json`.",
+    )
+}
+
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
@@ -38,11 +47,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(is_json);
         if !json {
-            return Err(ApiError::application(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
-                "The request body must be JSON sent with `content-type: application/json`.",
-            ));
+            return Err(not_json());
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
