@@ -2,7 +2,7 @@
 //! project**, and the ground truth its tests run against (nothing here can reach Wix).
 //!
 //! Start it in-process with [`start`] (port 0 picks a free port) or as the `wix-emulator` binary
-//! (`wix-emulator --port 8787 --data state.json`).
+//! (`wix-emulator --port 8787 --data state.json`; it prints its base URL, then `admin token: …`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), wix_emulator::EmulatorError> {
@@ -44,7 +44,14 @@
 //! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
 //! `403 PERMISSION_DENIED`. Every response carries an `x-wix-request-id` header.
 //!
-//! Emulator-only (not Wix; like Firebase's `/emulator/...`):
+//! Emulator-only (not Wix; like Firebase's `/emulator/...`), every one listed in [`ADMIN_ROUTES`] and every one
+//! needing the **admin token** — `authorization: Bearer <token>`, compared in constant time; without it `401
+//! UNAUTHENTICATED`, with a body saying how to authenticate. [`start`] makes a fresh random token per run (32 random
+//! bytes, base64url) unless [`EmulatorConfig::admin_token`] sets one; read it with
+//! [`RunningEmulator::admin_token`] (`test_support::AdminClient::of` sends it for you). The binary prints it at
+//! start (`admin token: …`, the second line of its standard output), takes `--admin-token <T>` (or
+//! `WIX_EMULATOR_ADMIN_TOKEN`) to fix it, and `--open-admin` to serve these routes without one (for a throwaway CI
+//! pipeline; off by default). A body sent to them must be `application/json`.
 //! - `GET /_emulator/v1/health` — `{"status": "ok", "requests": n}` (requests served so far).
 //! - `POST /_emulator/v1/reset` — back to the seeded state.
 //! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server); `PUT` imports it.
@@ -53,12 +60,39 @@
 //!   ([`settings::Settings`]).
 //! - `GET|DELETE /_emulator/v1/members`, `POST /_emulator/v1/members/{id}/approve`,
 //!   `POST /_emulator/v1/members/{id}/require-password-reset`.
-//! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed";
-//!   `GET|POST /_emulator/v1/reset-password/{token}` is the page a reset link opens.
-//! - `GET|POST|DELETE /_emulator/v1/faults` — fault injection per route for the next N requests ([`faults`]).
-//! - `GET|POST /_emulator/v1/wix-apps`, `PATCH /_emulator/v1/wix-apps/{appId}`, `GET .../{appId}/add` (the "Add
-//!   app" button), `POST /_emulator/v1/instances/{id}/revoke`.
-//! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock (expire codes and tokens).
+//! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed" (in memory
+//!   only: never in the state file).
+//! - `GET|POST|DELETE /_emulator/v1/faults` — fault injection per route for the next N requests ([`faults`];
+//!   capped: ≤ 1,000 requests, ≤ 60 s latency, ≤ 100 armed).
+//! - `GET|POST /_emulator/v1/wix-apps`, `PATCH /_emulator/v1/wix-apps/{appId}`,
+//!   `POST /_emulator/v1/instances/{id}/revoke`.
+//! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock ahead (expire codes and tokens):
+//!   0 to [`MAX_CLOCK_ADVANCE_SECONDS`] (10 years) per call, 100 years in all; anything else is a 400.
+//!
+//! Pages a browser opens (no admin token; not under `/_emulator`):
+//! - `GET /installer/add-app/{appId}` ([`ADD_APP_ROUTE`]) — the emulator's stand-in for the "Add app" button of
+//!   Wix's dashboard: a fresh install token, then a redirect to the app's App URL, from where the install goes on
+//!   to the consent page the user must agree to. (It was `GET /_emulator/v1/wix-apps/{appId}/add`, now a 404.)
+//! - `GET|POST /reset-password/{token}` ([`RESET_PASSWORD_ROUTE`]) — the page a reset link opens (it was under
+//!   `/_emulator/v1/`). Reset tokens are stored hashed, like every token.
+//!
+//! # Doors closed to web pages
+//! The emulator listens on loopback, where any web page the user opens can send it requests. So:
+//! - **Host**: every route answers only `Host: 127.0.0.1:<port>`, `localhost:<port>` or `[::1]:<port>` (and the
+//!   bound address, when bound to one specific non-loopback address); anything else is `421` (DNS rebinding).
+//! - **Origin**: `POST`, `PUT`, `PATCH` and `DELETE` on any route, and every method on `/_emulator/v1`, are `403`
+//!   when a browser sends an `Origin` other than the emulator's own (`http://127.0.0.1:<port>`,
+//!   `http://localhost:<port>`); no `Origin` (a non-browser client) passes. The hosted pages' forms post to their
+//!   own origin. `/_emulator/v1` also refuses `Sec-Fetch-Site: cross-site`/`same-site`.
+//! - **JSON** bodies must be `application/json` (`415` otherwise): browsers send `text/plain` cross-site without a
+//!   preflight; the official `@wix/sdk` sends `application/json`.
+//! - **Framing**: HTML answers carry `Content-Security-Policy: frame-ancestors 'none'` and `X-Frame-Options: DENY`
+//!   (the `web_message` answer page: `frame-ancestors <the one origin it posts to>`).
+//! - **Redirects** from hosted pages (logout `postFlowUrl`, reset `redirect`, `web_message` target origin) go only
+//!   where the OAuth app allows: one of its `allowedRedirectUris`, or a host in its `allowedRedirectDomains`.
+//! - **Numbers** from clients are range-checked (clock, faults, paging) and date arithmetic is checked: a refused
+//!   request leaves the emulator working.
+//! - The **state file** is written `0600`, in a `0700` folder when the emulator creates it (Unix).
 //!
 //! With the `test-support` feature, `test_support` has a typed client for these routes and the players that
 //! stand in for the browser on the hosted pages (for tests; off by default).
@@ -459,7 +493,7 @@ async fn stamp(Extract(state): Extract<Arc<State>>, request: Request, next: Next
     state.count_request();
     let started = std::time::Instant::now();
     let method = request.method().clone();
-    // The route's template (`/_emulator/v1/reset-password/{token}`), not the raw path: paths can carry tokens.
+    // The route's template (`/reset-password/{token}`), not the raw path: paths can carry tokens.
     let path = request
         .extensions()
         .get::<axum::extract::MatchedPath>()

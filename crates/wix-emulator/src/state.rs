@@ -47,7 +47,7 @@ pub struct StoredApp {
 pub struct Data {
     #[serde(default)]
     pub apps: HashMap<String, StoredApp>,
-    /// Issued access tokens, by [`token_key`] (as every token-like map below).
+    /// Issued access tokens, by `token_key` (as every token-like map below).
     #[serde(default)]
     pub access_tokens: HashMap<String, Grant>,
     /// Issued refresh tokens.
@@ -56,7 +56,7 @@ pub struct Data {
     /// Site members, by member ID (`@wix/identity`).
     #[serde(default)]
     pub members: HashMap<String, Member>,
-    /// Logins waiting for an emailed verification code, by [`token_key`] of the state token.
+    /// Logins waiting for an emailed verification code, by `token_key` of the state token.
     #[serde(default)]
     pub verifications: HashMap<String, Verification>,
     /// Session tokens from a successful login, by token: each turns into one authorization code.
@@ -65,7 +65,7 @@ pub struct Data {
     /// Authorization codes, by code: single use, 10 minutes.
     #[serde(default)]
     pub codes: HashMap<String, AuthCode>,
-    /// Password-reset links, by [`token_key`] of the link's token.
+    /// Password-reset links, by `token_key` of the link's token.
     #[serde(default)]
     pub resets: HashMap<String, PasswordReset>,
     /// What the emulator "emailed" (verification codes, reset links), oldest first. Kept in memory only (and in

@@ -38,9 +38,41 @@ impl Tally {
         self.check(
             case,
             ok,
-            format_args!("want {want}, got {}: {}", got.status, got.body),
+            format_args!("want {want}, got {}: {}", got.status, shown(&got.body)),
         );
     }
+}
+
+/// A body for a failure message: short, and withheld when it may carry a secret (tokens, client secrets, state).
+fn shown(body: &str) -> String {
+    const SECRET_MARKS: [&str; 6] = [
+        "token",
+        "secret",
+        "EMU.",
+        "emu-",
+        "passwordHash",
+        "password_hash",
+    ];
+    if SECRET_MARKS.iter().any(|m| body.contains(m)) {
+        return format!("<{} bytes withheld: may hold secrets>", body.len());
+    }
+    body.chars().take(200).collect()
+}
+
+/// The top-level parts of two state exports that differ (names only: the values hold secrets).
+fn differing_parts(before: &Value, after: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let (b, a) = (
+        before.as_object().unwrap_or(&empty),
+        after.as_object().unwrap_or(&empty),
+    );
+    b.keys()
+        .chain(a.keys())
+        .filter(|k| b.get(*k) != a.get(*k))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 struct Answer {
@@ -130,7 +162,7 @@ impl Site {
 
     async fn visitor_token(&self) -> String {
         let answer = self.visitor().await;
-        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.status, 200, "{}", shown(&answer.body));
         serde_json::from_str::<Value>(&answer.body).unwrap()["access_token"]
             .as_str()
             .unwrap()
@@ -211,7 +243,7 @@ async fn admin_routes(t: &mut Tally) {
             json!({"loginId": {"email": "ann@example.com"}, "password": "pa55word"}),
         )
         .await;
-    assert_eq!(registered.status, 200, "{}", registered.body);
+    assert_eq!(registered.status, 200, "{}", shown(&registered.body));
     let member_id = site.admin.members().await.unwrap()[0].id.clone();
     site.admin
         .inject_fault(&Fault::next("/apps/v1/bi-event", FaultKind::status(503)).times(5))
@@ -250,7 +282,7 @@ async fn admin_routes(t: &mut Tally) {
             format!("{name}: (a) the 401 says how to authenticate"),
             no_token.body.contains("authorization: Bearer")
                 && no_token.header("www-authenticate").starts_with("Bearer"),
-            &no_token.body,
+            shown(&no_token.body),
         );
         let wrong = raw(
             &site.http,
@@ -353,7 +385,7 @@ async fn admin_routes(t: &mut Tally) {
     t.check(
         "admin attacks: the state is unchanged (members, settings, apps, tokens, outbox)",
         before == after,
-        format_args!("before {before}\nafter {after}"),
+        format_args!("changed: {:?}", differing_parts(&before, &after)),
     );
     let faults_after = serde_json::to_value(site.admin.faults().await.unwrap()).unwrap();
     t.check(
@@ -421,7 +453,7 @@ async fn admin_routes(t: &mut Tally) {
         t.check(
             format!("{m} /_emulator/v1{path}: works with the token and its own Origin"),
             (200..300).contains(&answer.status),
-            format_args!("{}: {}", answer.status, answer.body),
+            format_args!("{}: {}", answer.status, shown(&answer.body)),
         );
     }
     t.status(
@@ -449,14 +481,21 @@ async fn public_routes(t: &mut Tally) {
         site.url("oauth-app/v1/oauth-apps/x"),
     ];
     for url in &get_pages {
-        let rebound = raw(&site.http, Method::GET, url, &[host.clone()], None).await;
+        let rebound = raw(
+            &site.http,
+            Method::GET,
+            url,
+            std::slice::from_ref(&host),
+            None,
+        )
+        .await;
         t.status(format!("GET {url}: rebinding Host"), &rebound, 421);
     }
     let rebound = raw(
         &site.http,
         Method::POST,
         &site.url("oauth2/token"),
-        &[host.clone()],
+        std::slice::from_ref(&host),
         Some(("application/json", token_body.clone())),
     )
     .await;
@@ -480,7 +519,7 @@ async fn public_routes(t: &mut Tally) {
             &site.http,
             Method::POST,
             &site.url("oauth2/token"),
-            &[o.clone()],
+            std::slice::from_ref(&o),
             Some(("application/json", token_body.clone())),
         )
         .await;
@@ -493,7 +532,7 @@ async fn public_routes(t: &mut Tally) {
             &site.http,
             Method::POST,
             &site.url("oauth2/authorize"),
-            &[o.clone()],
+            std::slice::from_ref(&o),
             Some(("application/x-www-form-urlencoded", form)),
         )
         .await;
@@ -506,7 +545,7 @@ async fn public_routes(t: &mut Tally) {
             &site.http,
             Method::POST,
             &site.url("installer/install"),
-            &[o.clone()],
+            std::slice::from_ref(&o),
             Some((
                 "application/x-www-form-urlencoded",
                 "decision=agree".to_owned(),
@@ -522,7 +561,7 @@ async fn public_routes(t: &mut Tally) {
             &site.http,
             Method::POST,
             &site.url("reset-password/anything"),
-            &[o.clone()],
+            std::slice::from_ref(&o),
             Some((
                 "application/x-www-form-urlencoded",
                 "password=owned".to_owned(),
@@ -811,7 +850,7 @@ async fn hosted_pages(t: &mut Tally) {
             t.check(
                 format!("logout to {url}: refused"),
                 !allowed && created.status == 400,
-                &created.body,
+                shown(&created.body),
             );
             continue;
         };
@@ -841,7 +880,7 @@ async fn hosted_pages(t: &mut Tally) {
             json!({"loginId": {"email": "bo@example.com"}, "password": "pa55word"}),
         )
         .await;
-    assert_eq!(registered.status, 200, "{}", registered.body);
+    assert_eq!(registered.status, 200, "{}", shown(&registered.body));
     for (url, allowed) in [(FOREIGN, false), (ALLOWED, true)] {
         site.admin.clear_outbox().await.unwrap();
         let sent = site
@@ -851,7 +890,7 @@ async fn hosted_pages(t: &mut Tally) {
                 json!({"email": "bo@example.com", "redirect": {"url": url, "clientId": CLIENT}}),
             )
             .await;
-        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert_eq!(sent.status, 200, "{}", shown(&sent.body));
         let link = site.admin.outbox().await.unwrap()[0].link.clone().unwrap();
         let reset_token = link.rsplit('/').next().unwrap().to_owned();
         let state = site.snapshot().await.to_string();
@@ -948,7 +987,7 @@ async fn hosted_pages(t: &mut Tally) {
         body.contains("postMessage(")
             && body.contains("\"http://127.0.0.1:5173\"")
             && !body.contains("\"*\""),
-        &body,
+        shown(&body),
     );
     t.check(
         "web_message: only that origin may frame it",
@@ -1126,7 +1165,7 @@ async fn configurations(t: &mut Tally) {
         &raw(
             &open.http,
             Method::POST,
-            &open.admin.url("reset").to_string(),
+            open.admin.url("reset").as_str(),
             &[("origin", EVIL_ORIGIN.to_owned())],
             None,
         )
@@ -1189,7 +1228,7 @@ async fn configurations(t: &mut Tally) {
     let other = raw(
         &one.http,
         Method::GET,
-        &one.admin.url("health").to_string(),
+        one.admin.url("health").as_str(),
         &[(
             "authorization",
             format!("Bearer {}", two.emulator.admin_token()),
