@@ -11,7 +11,11 @@
 //!   the exact redirect URI with `code` and `state` in the fragment or query (per `response_mode`), or, for
 //!   `web_message`, answers a page that posts `{code, state}` to its parent; refusal redirects with `error` and
 //!   `error_description`.
-//! - `GET /oauth2/logout?client_id&postFlowUrl`: the logout `fullUrl`; redirects to `postFlowUrl`.
+//! - `GET /oauth2/logout?client_id&postFlowUrl`: the logout `fullUrl`; redirects to `postFlowUrl` when the OAuth
+//!   app allows it (one of its `allowedRedirectUris`, or a host in its `allowedRedirectDomains`); otherwise the page
+//!   says so and goes nowhere.
+//! - `web_message` needs an `http(s)` redirect URI the app allows: the answer page posts to that URI's origin
+//!   only (never `*`), and only that origin may frame it.
 //!
 //! Choices where Wix's behaviour is not knowable from here: a redirect URI that is not exactly in the OAuth app's
 //! `allowedRedirectUris` fails when the session is created (400, naming the string to register) and again on the
@@ -21,7 +25,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Query, State as Extract};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -83,7 +87,12 @@ struct Target {
     redirect_uri: Option<String>,
     mode: String,
     state: Option<String>,
+    /// For `web_message`: the one origin the answer page posts to (and that may frame it).
+    message_origin: Option<String>,
 }
+
+/// Why a `web_message` login has nowhere to post.
+const WEB_MESSAGE_ORIGIN: &str = "response_mode web_message needs a redirect_uri that is an http(s) URL in the OAuth app's allowed redirect URIs: the answer is posted to its origin only.";
 
 fn not_allowed_message(uri: &str) -> String {
     format!(
@@ -109,21 +118,29 @@ fn target(state: &State, params: &AuthParams) -> Result<Target, (StatusCode, Str
             format!("response_mode {mode} is not one of fragment, query, web_message."),
         ));
     }
-    match &params.redirect_uri {
+    let message_origin = match &params.redirect_uri {
         Some(uri) if !app.app.allowed_redirect_uris.contains(uri) => {
-            Err((StatusCode::BAD_REQUEST, not_allowed_message(uri)))
+            return Err((StatusCode::BAD_REQUEST, not_allowed_message(uri)));
         }
-        None if mode != "web_message" => Err((
-            StatusCode::BAD_REQUEST,
-            "redirect_uri is missing.".to_owned(),
-        )),
-        _ => Ok(Target {
-            client_id,
-            redirect_uri: params.redirect_uri.clone(),
-            mode,
-            state: params.state.clone(),
-        }),
-    }
+        None => {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "redirect_uri is missing.".to_owned(),
+            ));
+        }
+        Some(uri) if mode == "web_message" => Some(
+            crate::oauth_apps::allowed_origin(&app.app, uri)
+                .ok_or((StatusCode::BAD_REQUEST, WEB_MESSAGE_ORIGIN.to_owned()))?,
+        ),
+        Some(_) => None,
+    };
+    Ok(Target {
+        client_id,
+        redirect_uri: params.redirect_uri.clone(),
+        mode,
+        state: params.state.clone(),
+        message_origin,
+    })
 }
 
 /// Send `pairs` to the client: to the redirect URI (fragment or query) or, for `web_message`, to the parent window.
@@ -132,15 +149,43 @@ fn deliver(target: &Target, mut pairs: Vec<(&str, String)>) -> Response {
         pairs.push(("state", state.clone()));
     }
     if target.mode == "web_message" {
+        // `target()` made sure of an allowed origin; without one nothing is posted.
+        let Some(origin) = target.message_origin.as_deref() else {
+            return page::message(
+                StatusCode::BAD_REQUEST,
+                "Cannot sign in",
+                WEB_MESSAGE_ORIGIN,
+            );
+        };
+        let Ok(frame_policy) = HeaderValue::from_str(&format!("frame-ancestors {origin}")) else {
+            return page::message(
+                StatusCode::BAD_REQUEST,
+                "Cannot sign in",
+                WEB_MESSAGE_ORIGIN,
+            );
+        };
         let message: serde_json::Map<String, Value> = pairs
             .into_iter()
             .map(|(k, v)| (k.to_owned(), Value::String(v)))
             .collect();
         let json = Value::Object(message).to_string().replace("</", "<\\/");
+        let target_origin = Value::String(origin.to_owned())
+            .to_string()
+            .replace("</", "<\\/");
         let body = format!(
-            "<!doctype html><html><body><script>window.parent.postMessage({json}, \"*\");</script></body></html>"
+            "<!doctype html><html><body><script>window.parent.postMessage({json}, {target_origin});</script></body></html>"
         );
-        return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+        return (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::CONTENT_SECURITY_POLICY, frame_policy),
+            ],
+            body,
+        )
+            .into_response();
     }
     let uri = target.redirect_uri.as_deref().unwrap_or_default();
     let Ok(mut url) = url::Url::parse(uri) else {
@@ -406,20 +451,28 @@ pub async fn logout(
     Extract(state): Extract<Arc<State>>,
     Query(params): Query<LogoutParams>,
 ) -> Response {
-    let known = params
+    let app = params
         .client_id
         .as_ref()
-        .is_some_and(|c| state.read().apps.contains_key(c));
-    if !known {
+        .and_then(|c| state.read().apps.get(c).map(|a| a.app.clone()));
+    let Some(app) = app else {
         return page::message(
             StatusCode::BAD_REQUEST,
             "Cannot log out",
             "Unknown or deleted OAuth app client ID.",
         );
-    }
+    };
     match params.post_flow_url {
-        Some(url) if url::Url::parse(&url).is_ok() => Redirect::to(&url).into_response(),
-        _ => page::message(
+        Some(url) if crate::oauth_apps::redirect_allowed(&app, &url) => {
+            Redirect::to(&url).into_response()
+        }
+        Some(_) => page::message(
+            StatusCode::BAD_REQUEST,
+            "Logged out",
+            "You are logged out, but this page does not go back to the site: postFlowUrl is not one of the OAuth \
+             app's allowed redirect URIs or domains.",
+        ),
+        None => page::message(
             StatusCode::OK,
             "Logged out",
             "You are logged out of this site.",
@@ -522,8 +575,14 @@ fn login_session(state: &State, auth: &Value) -> Result<SessionUrl, ApiError> {
                 not_allowed_message(uri),
             ));
         }
-        None if mode != "web_message" => {
+        None => {
             return Err(ApiError::invalid(&field("redirectUri"), "is required"));
+        }
+        Some(uri)
+            if mode == "web_message"
+                && crate::oauth_apps::allowed_origin(&app.app, uri).is_none() =>
+        {
+            return Err(ApiError::invalid(&field("redirectUri"), WEB_MESSAGE_ORIGIN));
         }
         _ => {}
     }

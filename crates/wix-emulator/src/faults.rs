@@ -5,6 +5,9 @@
 //! `{"kind": "status", "status": 429, "retryAfter": 2}`, `{"kind": "malformedJson"}` (200 with a broken body), or
 //! `{"kind": "drop"}` (the connection breaks after the headers, as when a network dies mid-response).
 //! `GET` lists what is armed; `DELETE` disarms everything.
+//!
+//! Limits (a refused fault is a 400 and arms nothing): `times` 1–1,000, `ms` ≤ 60,000, `status` 400–599,
+//! `retryAfter` ≤ 86,400 seconds, at most 100 faults armed at once, `path` ≤ 2,048 characters.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,22 +58,69 @@ fn one() -> u32 {
     1
 }
 
+/// The most requests one fault may apply to.
+pub const MAX_TIMES: u32 = 1_000;
+/// The longest injected latency: 60 seconds.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+/// The longest `Retry-After`: one day.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 86_400;
+/// The most faults armed at once.
+pub const MAX_ARMED: usize = 100;
+
+fn check(fault: &Fault) -> Result<(), ApiError> {
+    if !fault.path.starts_with('/')
+        || fault.path.starts_with("/_emulator")
+        || fault.path.len() > 2048
+    {
+        return Err(ApiError::invalid(
+            "path",
+            "must be a Wix route path starting with / of at most 2,048 characters (emulator routes cannot fail)",
+        ));
+    }
+    if fault
+        .method
+        .as_ref()
+        .is_some_and(|m| m.is_empty() || m.len() > 16)
+    {
+        return Err(ApiError::invalid("method", "must be an HTTP method name"));
+    }
+    if !(1..=MAX_TIMES).contains(&fault.times) {
+        return Err(ApiError::invalid(
+            "times",
+            format!("must be from 1 to {MAX_TIMES}"),
+        ));
+    }
+    match fault.fault {
+        FaultKind::Latency { ms } if ms > MAX_LATENCY_MS => Err(ApiError::invalid(
+            "fault.ms",
+            format!("must be at most {MAX_LATENCY_MS} (60 seconds)"),
+        )),
+        FaultKind::Status { status, .. } if !(400..=599).contains(&status) => Err(
+            ApiError::invalid("fault.status", "must be an HTTP error status (400–599)"),
+        ),
+        FaultKind::Status {
+            retry_after: Some(seconds),
+            ..
+        } if seconds > MAX_RETRY_AFTER_SECONDS => Err(ApiError::invalid(
+            "fault.retryAfter",
+            format!("must be at most {MAX_RETRY_AFTER_SECONDS} seconds"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub async fn arm(
     Extract(state): Extract<Arc<State>>,
     JsonBody(fault): JsonBody<Fault>,
 ) -> Result<Json<Value>, ApiError> {
-    if !fault.path.starts_with('/') || fault.path.starts_with("/_emulator") {
+    check(&fault)?;
+    let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
+    if faults.len() >= MAX_ARMED {
         return Err(ApiError::invalid(
-            "path",
-            "must be a Wix route path starting with / (emulator routes cannot fail)",
+            "fault",
+            format!("at most {MAX_ARMED} faults may be armed at once: clear some first"),
         ));
     }
-    if let FaultKind::Status { status, .. } = fault.fault
-        && StatusCode::from_u16(status).is_err()
-    {
-        return Err(ApiError::invalid("fault.status", "is not an HTTP status"));
-    }
-    let mut faults = state.faults.lock().unwrap_or_else(|e| e.into_inner());
     faults.push(fault);
     Ok(Json(json!({"faults": *faults})))
 }

@@ -2,7 +2,7 @@
 //! project**, and the ground truth its tests run against (nothing here can reach Wix).
 //!
 //! Start it in-process with [`start`] (port 0 picks a free port) or as the `wix-emulator` binary
-//! (`wix-emulator --port 8787 --data state.json`).
+//! (`wix-emulator --port 8787 --data state.json`; it prints its base URL, then `admin token: …`).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), wix_emulator::EmulatorError> {
@@ -44,7 +44,14 @@
 //! A missing or wrong key is `401 UNAUTHENTICATED`; a right key with a wrong or missing site/account is
 //! `403 PERMISSION_DENIED`. Every response carries an `x-wix-request-id` header.
 //!
-//! Emulator-only (not Wix; like Firebase's `/emulator/...`):
+//! Emulator-only (not Wix; like Firebase's `/emulator/...`), every one listed in [`ADMIN_ROUTES`] and every one
+//! needing the **admin token** — `authorization: Bearer <token>`, compared in constant time; without it `401
+//! UNAUTHENTICATED`, with a body saying how to authenticate. [`start`] makes a fresh random token per run (32 random
+//! bytes, base64url) unless [`EmulatorConfig::admin_token`] sets one; read it with
+//! [`RunningEmulator::admin_token`] (`test_support::AdminClient::of` sends it for you). The binary prints it at
+//! start (`admin token: …`, the second line of its standard output), takes `--admin-token <T>` (or
+//! `WIX_EMULATOR_ADMIN_TOKEN`) to fix it, and `--open-admin` to serve these routes without one (for a throwaway CI
+//! pipeline; off by default). A body sent to them must be `application/json`.
 //! - `GET /_emulator/v1/health` — `{"status": "ok", "requests": n}` (requests served so far).
 //! - `POST /_emulator/v1/reset` — back to the seeded state.
 //! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server); `PUT` imports it.
@@ -53,12 +60,39 @@
 //!   ([`settings::Settings`]).
 //! - `GET|DELETE /_emulator/v1/members`, `POST /_emulator/v1/members/{id}/approve`,
 //!   `POST /_emulator/v1/members/{id}/require-password-reset`.
-//! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed";
-//!   `GET|POST /_emulator/v1/reset-password/{token}` is the page a reset link opens.
-//! - `GET|POST|DELETE /_emulator/v1/faults` — fault injection per route for the next N requests ([`faults`]).
-//! - `GET|POST /_emulator/v1/wix-apps`, `PATCH /_emulator/v1/wix-apps/{appId}`, `GET .../{appId}/add` (the "Add
-//!   app" button), `POST /_emulator/v1/instances/{id}/revoke`.
-//! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock (expire codes and tokens).
+//! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed" (in memory
+//!   only: never in the state file).
+//! - `GET|POST|DELETE /_emulator/v1/faults` — fault injection per route for the next N requests ([`faults`];
+//!   capped: ≤ 1,000 requests, ≤ 60 s latency, ≤ 100 armed).
+//! - `GET|POST /_emulator/v1/wix-apps`, `PATCH /_emulator/v1/wix-apps/{appId}`,
+//!   `POST /_emulator/v1/instances/{id}/revoke`.
+//! - `POST /_emulator/v1/clock` `{"advanceSeconds"}` — move the emulator's clock ahead (expire codes and tokens):
+//!   0 to [`MAX_CLOCK_ADVANCE_SECONDS`] (10 years) per call, 100 years in all; anything else is a 400.
+//!
+//! Pages a browser opens (no admin token; not under `/_emulator`):
+//! - `GET /installer/add-app/{appId}` ([`ADD_APP_ROUTE`]) — the emulator's stand-in for the "Add app" button of
+//!   Wix's dashboard: a fresh install token, then a redirect to the app's App URL, from where the install goes on
+//!   to the consent page the user must agree to. (It was `GET /_emulator/v1/wix-apps/{appId}/add`, now a 404.)
+//! - `GET|POST /reset-password/{token}` ([`RESET_PASSWORD_ROUTE`]) — the page a reset link opens (it was under
+//!   `/_emulator/v1/`). Reset tokens are stored hashed, like every token.
+//!
+//! # Doors closed to web pages
+//! The emulator listens on loopback, where any web page the user opens can send it requests. So:
+//! - **Host**: every route answers only `Host: 127.0.0.1:<port>`, `localhost:<port>` or `[::1]:<port>` (and the
+//!   bound address, when bound to one specific non-loopback address); anything else is `421` (DNS rebinding).
+//! - **Origin**: `POST`, `PUT`, `PATCH` and `DELETE` on any route, and every method on `/_emulator/v1`, are `403`
+//!   when a browser sends an `Origin` other than the emulator's own (`http://127.0.0.1:<port>`,
+//!   `http://localhost:<port>`); no `Origin` (a non-browser client) passes. The hosted pages' forms post to their
+//!   own origin. `/_emulator/v1` also refuses `Sec-Fetch-Site: cross-site`/`same-site`.
+//! - **JSON** bodies must be `application/json` (`415` otherwise): browsers send `text/plain` cross-site without a
+//!   preflight; the official `@wix/sdk` sends `application/json`.
+//! - **Framing**: HTML answers carry `Content-Security-Policy: frame-ancestors 'none'` and `X-Frame-Options: DENY`
+//!   (the `web_message` answer page: `frame-ancestors <the one origin it posts to>`).
+//! - **Redirects** from hosted pages (logout `postFlowUrl`, reset `redirect`, `web_message` target origin) go only
+//!   where the OAuth app allows: one of its `allowedRedirectUris`, or a host in its `allowedRedirectDomains`.
+//! - **Numbers** from clients are range-checked (clock, faults, paging) and date arithmetic is checked: a refused
+//!   request leaves the emulator working.
+//! - The **state file** is written `0600`, in a `0700` folder when the emulator creates it (Unix).
 //!
 //! With the `test-support` feature, `test_support` has a typed client for these routes and the players that
 //! stand in for the browser on the hosted pages (for tests; off by default).
@@ -77,6 +111,7 @@
 pub mod authorize;
 mod error;
 pub mod faults;
+mod guard;
 mod json_body;
 pub mod members;
 pub mod oauth_apps;
@@ -97,11 +132,12 @@ use axum::extract::{Request, State as Extract};
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::json;
 use tokio::sync::oneshot;
 
 pub use error::{ApiError, EmulatorError};
+pub use guard::AdminToken;
 pub use state::{AdminCredentials, SEEDED_APP_IDS};
 
 use state::State;
@@ -116,6 +152,12 @@ pub struct EmulatorConfig {
     /// Start (and reset) with a few OAuth apps, when there is no state file to load.
     pub seed: bool,
     pub admin: AdminCredentials,
+    /// The token `/_emulator/v1` requires (`authorization: Bearer <token>`); `None` (the default) makes a fresh
+    /// random one at every start. Read it back with [`RunningEmulator::admin_token`].
+    pub admin_token: Option<AdminToken>,
+    /// Serve `/_emulator/v1` without the token (the binary's `--open-admin`, for a CI pipeline that wants it).
+    /// Off by default; the Host and Origin checks still apply.
+    pub open_admin: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -125,6 +167,8 @@ impl Default for EmulatorConfig {
             data_path: None,
             seed: true,
             admin: AdminCredentials::sandbox(),
+            admin_token: None,
+            open_admin: false,
         }
     }
 }
@@ -133,6 +177,7 @@ impl Default for EmulatorConfig {
 pub struct RunningEmulator {
     base_url: url::Url,
     state: Arc<State>,
+    access: Arc<guard::Access>,
     seed: bool,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
@@ -146,6 +191,18 @@ impl RunningEmulator {
 
     pub fn admin(&self) -> &AdminCredentials {
         &self.state.admin
+    }
+
+    /// The token `/_emulator/v1` requires, as `authorization: Bearer <token>` (random per run unless
+    /// [`EmulatorConfig::admin_token`] set it). Hand it only to what should administer the emulator; never log it.
+    pub fn admin_token(&self) -> &str {
+        self.access.token().expose()
+    }
+
+    /// The "Add app" page of Wix app `app_id` (see [`ADD_APP_ROUTE`]): what the system browser opens to start an
+    /// install.
+    pub fn add_app_url(&self, app_id: &str) -> url::Url {
+        add_app_url(&self.base_url, app_id)
     }
 
     /// Back to the seeded state (or empty when started without seeding).
@@ -197,8 +254,10 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     let base_url =
         url::Url::parse(&format!("http://{addr}/")).expect("a socket address makes a URL");
     state.set_base_url(base_url.clone());
+    let token = config.admin_token.unwrap_or_else(AdminToken::generate);
+    let access = Arc::new(guard::Access::new(addr, token, config.open_admin));
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = router(state.clone(), config.seed);
+    let app = router(state.clone(), access.clone(), config.seed);
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = stopped.await;
@@ -210,89 +269,142 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
     Ok(RunningEmulator {
         base_url,
         state,
+        access,
         seed: config.seed,
         stop,
         task,
     })
 }
 
-fn router(state: Arc<State>, seed: bool) -> Router {
-    let emulator =
-        Router::new()
-            .route(
-                "/health",
-                get(|Extract(state): Extract<Arc<State>>| async move {
-                    axum::Json(json!({"status": "ok", "requests": state.requests()}))
-                }),
+/// Every emulator-only route, as (method, path under `/_emulator/v1`). The router serves exactly these (it is
+/// built from this list), all behind the admin token; the security tests cover each one.
+pub const ADMIN_ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("POST", "/reset"),
+    ("GET", "/state"),
+    ("PUT", "/state"),
+    ("GET", "/oauth-apps"),
+    ("DELETE", "/oauth-apps"),
+    ("GET", "/settings"),
+    ("PATCH", "/settings"),
+    ("GET", "/members"),
+    ("DELETE", "/members"),
+    ("POST", "/members/{id}/approve"),
+    ("POST", "/members/{id}/require-password-reset"),
+    ("GET", "/outbox"),
+    ("DELETE", "/outbox"),
+    ("GET", "/faults"),
+    ("POST", "/faults"),
+    ("DELETE", "/faults"),
+    ("GET", "/wix-apps"),
+    ("POST", "/wix-apps"),
+    ("PATCH", "/wix-apps/{app_id}"),
+    ("POST", "/instances/{instance_id}/revoke"),
+    ("POST", "/clock"),
+];
+
+/// The longest the emulator's clock may move in one call: 10 years.
+pub const MAX_CLOCK_ADVANCE_SECONDS: i64 = 10 * 366 * 24 * 60 * 60;
+
+/// The handler of one emulator-only route of [`ADMIN_ROUTES`].
+fn admin_route(method: &str, path: &str, seed: bool) -> MethodRouter<Arc<State>> {
+    use axum::routing::{delete, patch, put};
+    match (method, path) {
+        ("GET", "/health") => get(|Extract(state): Extract<Arc<State>>| async move {
+            axum::Json(json!({"status": "ok", "requests": state.requests()}))
+        }),
+        ("POST", "/reset") => post(move |Extract(state): Extract<Arc<State>>| async move {
+            state.reset(seed);
+            axum::Json(json!({}))
+        }),
+        ("GET", "/state") => {
+            get(
+                |Extract(state): Extract<Arc<State>>| async move { axum::Json(json!(*state.read())) },
             )
-            .route(
-                "/reset",
-                post(move |Extract(state): Extract<Arc<State>>| async move {
-                    state.reset(seed);
-                    axum::Json(json!({}))
-                }),
-            )
-            .route(
-                "/oauth-apps",
-                get(|Extract(state): Extract<Arc<State>>| async move {
-                    let data = state.read();
-                    let mut apps: Vec<_> = data.apps.values().map(|a| &a.app).collect();
-                    apps.sort_by_key(|a| a.created_date);
-                    axum::Json(json!({"oAuthApps": apps}))
-                })
-                .delete(|Extract(state): Extract<Arc<State>>| async move {
-                    state.write(|data| {
-                        data.apps.clear();
-                        data.access_tokens.retain(|_, g| g.role == "app");
-                        data.refresh_tokens.retain(|_, g| g.role == "app");
-                        data.codes.clear();
-                    });
-                    axum::Json(json!({}))
-                }),
-            )
-            .route(
-                "/state",
-                get(|Extract(state): Extract<Arc<State>>| async move {
-                    axum::Json(json!(*state.read()))
-                })
-                .put(
-                    |Extract(state): Extract<Arc<State>>,
-                     json_body::JsonBody(data): json_body::JsonBody<state::Data>| async move {
-                        state.write(|current| *current = data);
-                        axum::Json(json!({}))
-                    },
-                ),
-            )
-            .route("/settings", get(settings::get).patch(settings::patch))
-            .route("/members", get(members::list).delete(members::clear))
-            .route("/members/{id}/approve", post(members::approve))
-            .route("/members/{id}/require-password-reset", post(members::require_reset))
-            .route("/outbox", get(members::outbox).delete(members::clear_outbox))
-            .route(
-                "/reset-password/{token}",
-                get(members::reset_page).post(members::reset_submit),
-            )
-            .route(
-                "/faults",
-                get(faults::list).post(faults::arm).delete(faults::clear),
-            )
-            .route("/wix-apps", get(wix_apps::list).post(wix_apps::create))
-            .route("/wix-apps/{app_id}", axum::routing::patch(wix_apps::update))
-            .route("/wix-apps/{app_id}/add", get(wix_apps::add))
-            .route("/instances/{instance_id}/revoke", post(wix_apps::revoke))
-            .route(
-                "/clock",
-                post(
-                    |Extract(state): Extract<Arc<State>>,
-                     json_body::JsonBody(body): json_body::JsonBody<serde_json::Value>| async move {
-                        let seconds = body
-                            .get("advanceSeconds")
-                            .and_then(serde_json::Value::as_i64)
-                            .ok_or_else(|| ApiError::invalid("advanceSeconds", "is required (a whole number)"))?;
-                        Ok::<_, ApiError>(axum::Json(json!({"now": state.advance_clock(seconds)})))
-                    },
-                ),
-            );
+        }
+        ("PUT", "/state") => put(
+            |Extract(state): Extract<Arc<State>>,
+             json_body::JsonBody(data): json_body::JsonBody<state::Data>| async move {
+                state.write(|current| *current = data);
+                axum::Json(json!({}))
+            },
+        ),
+        ("GET", "/oauth-apps") => get(|Extract(state): Extract<Arc<State>>| async move {
+            let data = state.read();
+            let mut apps: Vec<_> = data.apps.values().map(|a| &a.app).collect();
+            apps.sort_by_key(|a| a.created_date);
+            axum::Json(json!({"oAuthApps": apps}))
+        }),
+        ("DELETE", "/oauth-apps") => delete(|Extract(state): Extract<Arc<State>>| async move {
+            state.write(|data| {
+                data.apps.clear();
+                data.access_tokens.retain(|_, g| g.role == "app");
+                data.refresh_tokens.retain(|_, g| g.role == "app");
+                data.codes.clear();
+            });
+            axum::Json(json!({}))
+        }),
+        ("GET", "/settings") => get(settings::get),
+        ("PATCH", "/settings") => patch(settings::patch),
+        ("GET", "/members") => get(members::list),
+        ("DELETE", "/members") => delete(members::clear),
+        ("POST", "/members/{id}/approve") => post(members::approve),
+        ("POST", "/members/{id}/require-password-reset") => post(members::require_reset),
+        ("GET", "/outbox") => get(members::outbox),
+        ("DELETE", "/outbox") => delete(members::clear_outbox),
+        ("GET", "/faults") => get(faults::list),
+        ("POST", "/faults") => post(faults::arm),
+        ("DELETE", "/faults") => delete(faults::clear),
+        ("GET", "/wix-apps") => get(wix_apps::list),
+        ("POST", "/wix-apps") => post(wix_apps::create),
+        ("PATCH", "/wix-apps/{app_id}") => patch(wix_apps::update),
+        ("POST", "/instances/{instance_id}/revoke") => post(wix_apps::revoke),
+        ("POST", "/clock") => post(
+            |Extract(state): Extract<Arc<State>>,
+             json_body::JsonBody(body): json_body::JsonBody<serde_json::Value>| async move {
+                let seconds = body
+                    .get("advanceSeconds")
+                    .and_then(serde_json::Value::as_i64)
+                    .filter(|s| (0..=MAX_CLOCK_ADVANCE_SECONDS).contains(s))
+                    .ok_or_else(|| {
+                        ApiError::invalid(
+                            "advanceSeconds",
+                            format!(
+                                "is required: a whole number of seconds from 0 to {MAX_CLOCK_ADVANCE_SECONDS} (10 years)"
+                            ),
+                        )
+                    })?;
+                let now = state.advance_clock(seconds).ok_or_else(|| {
+                    ApiError::invalid(
+                        "advanceSeconds",
+                        "would move the clock more than 100 years ahead in all: reset the emulator first",
+                    )
+                })?;
+                Ok::<_, ApiError>(axum::Json(json!({"now": now})))
+            },
+        ),
+        _ => unreachable!("ADMIN_ROUTES lists {method} {path} but no handler serves it"),
+    }
+}
+
+fn router(state: Arc<State>, access: Arc<guard::Access>, seed: bool) -> Router {
+    let mut admin_paths: Vec<(&str, MethodRouter<Arc<State>>)> = Vec::new();
+    for (method, path) in ADMIN_ROUTES {
+        let handler = admin_route(method, path, seed);
+        match admin_paths.iter_mut().find(|(p, _)| p == path) {
+            Some((_, existing)) => {
+                let merged = std::mem::take(existing).merge(handler);
+                *existing = merged;
+            }
+            None => admin_paths.push((path, handler)),
+        }
+    }
+    let emulator = admin_paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
+        .route_layer(middleware::from_fn_with_state(access.clone(), guard::admin));
     Router::new()
         .route("/oauth-app/v1/oauth-apps", post(oauth_apps::create))
         .route("/oauth-app/v1/oauth-apps/query", post(oauth_apps::query))
@@ -313,12 +425,17 @@ fn router(state: Arc<State>, seed: bool) -> Router {
         )
         .route("/oauth2/logout", get(authorize::logout))
         .route("/oauth/access", post(wix_apps::access))
+        .route(ADD_APP_ROUTE, get(wix_apps::add))
         .route(
             "/installer/install",
             get(wix_apps::installer).post(wix_apps::consent),
         )
         .route("/installer/close-window", get(wix_apps::close_window))
         .route("/apps/v1/bi-event", post(wix_apps::bi_event))
+        .route(
+            RESET_PASSWORD_ROUTE,
+            get(members::reset_page).post(members::reset_submit),
+        )
         .route(
             "/_api/redirects-api/v1/redirect-session",
             post(authorize::create_redirect_session),
@@ -342,8 +459,33 @@ fn router(state: Arc<State>, seed: bool) -> Router {
             state.clone(),
             faults::inject,
         ))
+        .layer(middleware::from_fn(guard::frame_headers))
+        .layer(middleware::from_fn_with_state(access, guard::guard))
         .layer(middleware::from_fn_with_state(state.clone(), stamp))
         .with_state(state)
+}
+
+/// The "Add app" page: the emulator's stand-in for the "Add app" button of Wix's dashboard (App Market). A
+/// browser opens it (no token): it makes a 10-minute install token and redirects to the app's App URL, where the
+/// install continues to the consent page (`/installer/install`), which the user must still agree to.
+pub const ADD_APP_ROUTE: &str = "/installer/add-app/{app_id}";
+
+/// The page a password-reset email links to (a browser opens it: no token; the link's token is the secret).
+pub const RESET_PASSWORD_ROUTE: &str = "/reset-password/{token}";
+
+/// The address of the "Add app" page of Wix app `app_id` on the emulator at `base_url`.
+pub fn add_app_url(base_url: &url::Url, app_id: &str) -> url::Url {
+    let mut url = base_url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map(|mut segments| {
+            segments
+                .pop_if_empty()
+                .extend(["installer", "add-app", app_id]);
+        })
+        .ok();
+    url
 }
 
 /// Count the request and give the response an `x-wix-request-id`, as Wix does.
@@ -351,7 +493,7 @@ async fn stamp(Extract(state): Extract<Arc<State>>, request: Request, next: Next
     state.count_request();
     let started = std::time::Instant::now();
     let method = request.method().clone();
-    // The route's template (`/_emulator/v1/reset-password/{token}`), not the raw path: paths can carry tokens.
+    // The route's template (`/reset-password/{token}`), not the raw path: paths can carry tokens.
     let path = request
         .extensions()
         .get::<axum::extract::MatchedPath>()

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Parser;
-use wix_emulator::{AdminCredentials, EmulatorConfig};
+use wix_emulator::{AdminCredentials, AdminToken, EmulatorConfig};
 
 /// A local server that speaks Wix's wire protocol (OAuth Apps API) for offline development and tests.
 /// Point your code at the printed base URL instead of https://www.wixapis.com.
@@ -32,6 +32,19 @@ struct Args {
     /// The account ID callers send in `wix-account-id`.
     #[arg(long)]
     account_id: Option<String>,
+    /// The token the emulator-only routes (`/_emulator/v1`) require as `authorization: Bearer <token>` (16 to 512
+    /// visible ASCII characters). Default: a fresh random one, printed at start.
+    #[arg(
+        long,
+        env = "WIX_EMULATOR_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    admin_token: Option<String>,
+    /// Serve the emulator-only routes (`/_emulator/v1`) without a token. Any program on this machine (and any web
+    /// page that gets past the Host and Origin checks) can then reset or read the emulator: for throwaway CI runs.
+    #[arg(long, conflicts_with = "admin_token")]
+    open_admin: bool,
 }
 
 #[tokio::main]
@@ -49,19 +62,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         site_id: args.site_id.unwrap_or(sandbox.site_id),
         account_id: args.account_id.unwrap_or(sandbox.account_id),
     };
+    let given_token = args.admin_token.is_some();
+    let admin_token = args
+        .admin_token
+        .map(AdminToken::new)
+        .transpose()
+        .map_err(|e| format!("--admin-token: {e}"))?;
     let emulator = wix_emulator::start(EmulatorConfig {
         bind: SocketAddr::new(args.host, args.port),
         data_path: args.data,
         seed: !args.no_seed,
         admin,
+        admin_token,
+        open_admin: args.open_admin,
     })
     .await?;
-    // The base URL on its own line, first: scripts read it.
+    // The base URL on its own line, first: scripts read it. Then the admin token, on a line of its own.
     println!("{}", emulator.base_url());
+    if args.open_admin {
+        println!("admin token: none needed (--open-admin)");
+    } else if given_token {
+        println!("admin token: as given by --admin-token / WIX_EMULATOR_ADMIN_TOKEN");
+    } else {
+        println!("admin token: {}", emulator.admin_token());
+    }
     eprintln!(
-        "wix-emulator listening; site ID {} / account ID {}; Ctrl+C to stop",
+        "wix-emulator listening; site ID {} / account ID {}; emulator-only routes under /_emulator/v1 need \
+         `authorization: Bearer <admin token>`{}; Ctrl+C to stop",
         emulator.admin().site_id,
-        emulator.admin().account_id
+        emulator.admin().account_id,
+        if args.open_admin {
+            " (not now: --open-admin)"
+        } else {
+            ""
+        }
     );
     tokio::signal::ctrl_c().await?;
     emulator.shutdown().await;

@@ -91,6 +91,9 @@ pub struct MemberSession {
 pub struct PasswordReset {
     pub member_id: String,
     pub redirect_url: Option<String>,
+    /// The OAuth app that asked for the email: `redirect_url` must be one it allows.
+    #[serde(default)]
+    pub client_id: Option<String>,
 }
 
 /// A message the emulator "sent"; tests and users read it from `GET /_emulator/v1/outbox`.
@@ -258,7 +261,7 @@ fn next_step(state: &State, member: &Member) -> Step {
         let state_token = format!("EMU.state.{}", random_token(32));
         state.write(|data| {
             data.verifications.insert(
-                state_token.clone(),
+                token_key(&state_token),
                 Verification {
                     member_id: member.id.clone(),
                     code: code.clone(),
@@ -353,10 +356,11 @@ pub fn login(
 
 pub fn verify(state: &State, code: &str, state_token: &str) -> Result<Step, Refusal> {
     let member = state.write(|data| {
-        let pending = data.verifications.get(state_token).cloned();
+        let key = token_key(state_token);
+        let pending = data.verifications.get(&key).cloned();
         match pending {
             Some(v) if v.code == code.trim() => {
-                data.verifications.remove(state_token);
+                data.verifications.remove(&key);
                 let member = data.members.get_mut(&v.member_id)?;
                 member.email_verified = true;
                 Some(member.clone())
@@ -490,7 +494,8 @@ pub async fn send_recovery_email(
         ));
     }
     let redirect_url = body.redirect.as_ref().and_then(|r| r.url.clone());
-    if let Some(client) = body.redirect.as_ref().and_then(|r| r.client_id.as_ref())
+    let client_id = body.redirect.as_ref().and_then(|r| r.client_id.clone());
+    if let Some(client) = &client_id
         && !state.read().apps.contains_key(client)
     {
         return Err(ApiError::invalid(
@@ -500,13 +505,14 @@ pub async fn send_recovery_email(
     }
     if let Some(member) = find_by_email(&state, &body.email) {
         let token = random_token(32);
-        let link = state.url(&format!("_emulator/v1/reset-password/{token}"));
+        let link = state.url(&format!("reset-password/{token}"));
         state.write(|data| {
             data.resets.insert(
-                token,
+                token_key(&token),
                 PasswordReset {
                     member_id: member.id.clone(),
                     redirect_url,
+                    client_id,
                 },
             );
             data.outbox.push(Email {
@@ -521,12 +527,13 @@ pub async fn send_recovery_email(
     Ok(Json(json!({})))
 }
 
-/// `GET /_emulator/v1/reset-password/{token}`: the page the reset email links to.
+/// `GET /reset-password/{token}`: the page the reset email links to (a browser opens it; the token is its
+/// credential).
 pub async fn reset_page(
     Extract(state): Extract<Arc<State>>,
     Path(token): Path<String>,
 ) -> Response {
-    if !state.read().resets.contains_key(&token) {
+    if !state.read().resets.contains_key(&token_key(&token)) {
         return page::message(
             StatusCode::NOT_FOUND,
             "Link expired",
@@ -540,7 +547,7 @@ pub async fn reset_page(
   <label>New password <input type="password" name="password" autocomplete="new-password" required minlength="4"></label>
   <button type="submit" data-testid="reset-submit">Set password</button>
 </form>"#,
-            page::escape(&format!("/_emulator/v1/reset-password/{token}"))
+            page::escape(&format!("/reset-password/{token}"))
         ),
     ))
     .into_response()
@@ -565,7 +572,7 @@ pub async fn reset_submit(
     }
     let hash = hash_password(&form.password);
     let reset = state.write(|data| {
-        let reset = data.resets.remove(&token)?;
+        let reset = data.resets.remove(&token_key(&token))?;
         let member = data.members.get_mut(&reset.member_id)?;
         member.password_hash = hash;
         member.must_reset_password = false;
@@ -574,8 +581,28 @@ pub async fn reset_submit(
     match reset {
         Some(PasswordReset {
             redirect_url: Some(url),
+            client_id,
             ..
-        }) => Redirect::to(&url).into_response(),
+        }) => {
+            let allowed = client_id.is_some_and(|client| {
+                state
+                    .read()
+                    .apps
+                    .get(&client)
+                    .is_some_and(|app| crate::oauth_apps::redirect_allowed(&app.app, &url))
+            });
+            if allowed {
+                Redirect::to(&url).into_response()
+            } else {
+                page::message(
+                    StatusCode::BAD_REQUEST,
+                    "Password changed",
+                    "Your password was changed, but this page does not go back to the site: the link's return \
+                     address is not one of the OAuth app's allowed redirect URIs or domains. Log in with the new \
+                     password.",
+                )
+            }
+        }
         Some(_) => page::message(
             StatusCode::OK,
             "Password changed",

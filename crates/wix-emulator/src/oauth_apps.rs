@@ -600,3 +600,112 @@ fn find(state: &State, id: &str) -> Result<StoredApp, ApiError> {
 fn not_found(id: &str) -> ApiError {
     ApiError::not_found(format!("OAuth app {id} not found"))
 }
+
+/// Whether a hosted page may send the browser to `url` for this app (the logout page's `postFlowUrl`, the reset
+/// page's `redirect`), as Wix checks callback URLs: exactly one of the app's `allowedRedirectUris`, or an
+/// `http(s)` URL whose host is one of its `allowedRedirectDomains` (`example.com`, `localhost:3000` with that
+/// port only, or `*.example.com` for its subdomains).
+pub fn redirect_allowed(app: &OAuthApp, url: &str) -> bool {
+    if app.allowed_redirect_uris.iter().any(|u| u == url) {
+        return true;
+    }
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.username() != "" {
+        return false;
+    }
+    let Some(host) = parsed.host_str().map(str::to_ascii_lowercase) else {
+        return false;
+    };
+    let port = parsed.port_or_known_default();
+    app.allowed_redirect_domains
+        .iter()
+        .any(|domain| domain_matches(domain, &host, port))
+}
+
+fn domain_matches(domain: &str, host: &str, port: Option<u16>) -> bool {
+    let domain = domain.trim().to_ascii_lowercase();
+    let (name, wanted_port) = match domain.rsplit_once(':') {
+        Some((name, p)) => match p.parse::<u16>() {
+            Ok(p) => (name.to_owned(), Some(p)),
+            Err(_) => return false,
+        },
+        None => (domain, None),
+    };
+    if wanted_port.is_some_and(|p| Some(p) != port) {
+        return false;
+    }
+    match name.strip_prefix("*.") {
+        Some(parent) => host
+            .strip_suffix(parent)
+            .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+        None => host == name,
+    }
+}
+
+/// The origin (`scheme://host[:port]`) a `web_message` answer may post to: that of `redirect_uri`, when the app
+/// allows it (see [`redirect_allowed`]) and it is an `http(s)` URL. Never `*`.
+pub fn allowed_origin(app: &OAuthApp, redirect_uri: &str) -> Option<String> {
+    if !redirect_allowed(app, redirect_uri) {
+        return None;
+    }
+    let url = url::Url::parse(redirect_uri).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let origin = url.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::*;
+
+    fn app(uris: &[&str], domains: &[&str]) -> OAuthApp {
+        OAuthApp {
+            id: "a".into(),
+            name: "n".into(),
+            description: String::new(),
+            allowed_redirect_uris: uris.iter().map(|s| (*s).to_owned()).collect(),
+            allowed_redirect_domains: domains.iter().map(|s| (*s).to_owned()).collect(),
+            login_url: None,
+            logout_url: None,
+            application_type: "WEB_APP".into(),
+            technology: "REACT".into(),
+            wix_pages_domains_mappings: Vec::new(),
+            redirect_url_wix_pages: None,
+            created_date: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn redirects_go_only_where_the_app_allows() {
+        let a = app(
+            &["oauthdesk://callback", "https://shop.example.com/cb"],
+            &["example.org", "localhost:3000", "*.example.net"],
+        );
+        assert!(redirect_allowed(&a, "oauthdesk://callback"));
+        assert!(redirect_allowed(&a, "https://shop.example.com/cb"));
+        assert!(!redirect_allowed(&a, "https://shop.example.com/other"));
+        assert!(redirect_allowed(&a, "https://example.org/anything?x=1"));
+        assert!(!redirect_allowed(&a, "https://evil.example.org/"));
+        assert!(!redirect_allowed(&a, "https://example.org.evil.com/"));
+        assert!(!redirect_allowed(&a, "https://user@example.org/"));
+        assert!(!redirect_allowed(
+            &a,
+            "javascript://example.org/%0aalert(1)"
+        ));
+        assert!(redirect_allowed(&a, "http://localhost:3000/done"));
+        assert!(!redirect_allowed(&a, "http://localhost:3001/done"));
+        assert!(redirect_allowed(&a, "https://a.b.example.net/"));
+        assert!(!redirect_allowed(&a, "https://example.net/"));
+        assert!(!redirect_allowed(&a, "https://xexample.net/"));
+        assert_eq!(
+            allowed_origin(&a, "https://shop.example.com/cb").as_deref(),
+            Some("https://shop.example.com")
+        );
+        assert_eq!(allowed_origin(&a, "oauthdesk://callback"), None);
+        assert_eq!(allowed_origin(&a, "https://evil.example/"), None);
+    }
+}

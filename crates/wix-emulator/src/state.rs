@@ -47,7 +47,7 @@ pub struct StoredApp {
 pub struct Data {
     #[serde(default)]
     pub apps: HashMap<String, StoredApp>,
-    /// Issued access tokens, by [`token_key`] (as every token-like map below).
+    /// Issued access tokens, by `token_key` (as every token-like map below).
     #[serde(default)]
     pub access_tokens: HashMap<String, Grant>,
     /// Issued refresh tokens.
@@ -56,7 +56,7 @@ pub struct Data {
     /// Site members, by member ID (`@wix/identity`).
     #[serde(default)]
     pub members: HashMap<String, Member>,
-    /// Logins waiting for an emailed verification code, by state token.
+    /// Logins waiting for an emailed verification code, by `token_key` of the state token.
     #[serde(default)]
     pub verifications: HashMap<String, Verification>,
     /// Session tokens from a successful login, by token: each turns into one authorization code.
@@ -65,10 +65,11 @@ pub struct Data {
     /// Authorization codes, by code: single use, 10 minutes.
     #[serde(default)]
     pub codes: HashMap<String, AuthCode>,
-    /// Password-reset links, by token.
+    /// Password-reset links, by `token_key` of the link's token.
     #[serde(default)]
     pub resets: HashMap<String, PasswordReset>,
-    /// What the emulator "emailed" (verification codes, reset links), oldest first.
+    /// What the emulator "emailed" (verification codes, reset links), oldest first. Kept in memory only (and in
+    /// the admin export): the links carry raw reset tokens, which the state file never holds.
     #[serde(default)]
     pub outbox: Vec<Email>,
     #[serde(default)]
@@ -86,6 +87,10 @@ pub struct Data {
     #[serde(default)]
     pub install_codes: HashMap<String, InstallStep>,
 }
+
+/// How far the emulator's clock may run ahead of the wall clock in all: 100 years (well inside what dates and
+/// Unix timestamps hold, so `now + lifetime` arithmetic cannot overflow).
+pub const MAX_CLOCK_OFFSET_SECONDS: i64 = 100 * 366 * 24 * 60 * 60;
 
 pub struct State {
     pub admin: AdminCredentials,
@@ -174,12 +179,26 @@ impl State {
 
     /// The emulator's idea of now: the wall clock plus any offset a test asked for.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::seconds(self.clock_offset.load(Ordering::Relaxed))
+        let wall = Utc::now();
+        chrono::TimeDelta::try_seconds(self.clock_offset.load(Ordering::Relaxed))
+            .and_then(|offset| wall.checked_add_signed(offset))
+            .unwrap_or(wall)
     }
 
-    pub fn advance_clock(&self, seconds: i64) -> DateTime<Utc> {
-        self.clock_offset.fetch_add(seconds, Ordering::Relaxed);
-        self.now()
+    /// Move the clock `seconds` ahead (0 or more); `None` (and no change) if the total offset would pass
+    /// [`MAX_CLOCK_OFFSET_SECONDS`].
+    pub fn advance_clock(&self, seconds: i64) -> Option<DateTime<Utc>> {
+        if seconds < 0 {
+            return None;
+        }
+        self.clock_offset
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+                offset
+                    .checked_add(seconds)
+                    .filter(|total| *total <= MAX_CLOCK_OFFSET_SECONDS)
+            })
+            .ok()?;
+        Some(self.now())
     }
 
     pub fn count_request(&self) {
@@ -208,15 +227,48 @@ fn load(path: &Path) -> Result<Option<Data>, EmulatorError> {
 }
 
 /// Replace the state file atomically: a uniquely named temporary file beside it, fsynced, renamed over it.
+///
+/// The file holds secrets (client secrets, hashes), so on Unix it is created `0600` (whatever the old file's mode
+/// was), and a folder the emulator creates for it is `0700`. The outbox is left out (its links carry raw tokens).
 fn save(path: &Path, data: &Data) -> std::io::Result<()> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir)?;
     }
-    let bytes = serde_json::to_vec(data).map_err(std::io::Error::other)?;
-    let mut file = atomic_write_file::AtomicWriteFile::open(path)?;
+    let mut value = serde_json::to_value(data).map_err(std::io::Error::other)?;
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("outbox");
+    }
+    let bytes = serde_json::to_vec(&value).map_err(std::io::Error::other)?;
+    let mut options = atomic_write_file::AtomicWriteFile::options();
+    #[cfg(unix)]
+    {
+        use atomic_write_file::unix::OpenOptionsExt as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600).preserve_mode(false);
+    }
+    let mut file = options.open(path)?;
     file.write_all(&bytes)?;
-    file.commit()
+    file.commit()?;
+    #[cfg(unix)]
+    {
+        // The temporary file was created 0600 already; make sure of it (a umask can only remove bits).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// `create_dir_all`, with the folders it creates `0700` on Unix (an existing folder is left as it is).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 /// How tokens, codes and session tokens are stored: their SHA-256 (base64url), never the value, so the state

@@ -1,7 +1,8 @@
 //! What the test suites share to drive an emulator from outside, over HTTP (feature `test-support`, off by
 //! default; only dev-dependencies and the end-to-end crate turn it on).
 //!
-//! - [`AdminClient`]: a typed client for the emulator-only routes under `/_emulator/v1/`.
+//! - [`AdminClient`]: a typed client for the emulator-only routes under `/_emulator/v1/`, with the admin token
+//!   ([`AdminClient::of`] takes it from an in-process emulator).
 //! - The hosted-page players, which stand in for the system browser: [`play_login`] submits the hosted
 //!   `/oauth2/authorize` page and returns the callback URL it redirects to; [`play_install`] follows a Wix app
 //!   install from the "Add app" page through the App URL and the installer's consent to the Redirect URL.
@@ -171,8 +172,10 @@ impl FaultKind {
 
 /// A typed client for the emulator-only routes (`/_emulator/v1/...`) of an emulator at a base URL.
 ///
-/// Nothing requires a credential on these routes yet; [`AdminClient::with_token`] makes every call carry
-/// `authorization: Bearer <token>`, ready for when they do.
+/// These routes need the emulator's admin token (`authorization: Bearer <token>`):
+/// [`AdminClient::of`] takes it from the in-process emulator; [`AdminClient::new`] has none, so add
+/// [`AdminClient::with_token`] (the token an embedding app got from [`RunningEmulator::admin_token`], or the
+/// `admin token:` line the `wix-emulator` program prints), unless the emulator runs with `--open-admin`.
 #[derive(Debug, Clone)]
 pub struct AdminClient {
     base_url: Url,
@@ -181,7 +184,8 @@ pub struct AdminClient {
 }
 
 impl AdminClient {
-    /// The emulator at `base_url` (e.g. `http://127.0.0.1:41234/`).
+    /// The emulator at `base_url` (e.g. `http://127.0.0.1:41234/`), without a token: add
+    /// [`AdminClient::with_token`] unless it runs with `--open-admin`.
     pub fn new(base_url: &Url) -> Self {
         let mut base_url = base_url.clone();
         if !base_url.path().ends_with('/') {
@@ -195,9 +199,9 @@ impl AdminClient {
         }
     }
 
-    /// The in-process emulator `emulator`.
+    /// The in-process emulator `emulator`, with its admin token.
     pub fn of(emulator: &RunningEmulator) -> Self {
-        Self::new(emulator.base_url())
+        Self::new(emulator.base_url()).with_token(emulator.admin_token())
     }
 
     /// Send `authorization: Bearer <token>` with every call.
@@ -428,16 +432,33 @@ impl AdminClient {
             .await
     }
 
-    /// The "Add app" page of a Wix app (`GET /wix-apps/{appId}/add`), where an install starts.
+    /// The "Add app" page of a Wix app (`GET /installer/add-app/{appId}`, see [`crate::ADD_APP_ROUTE`]), where
+    /// an install starts. A browser opens it: it is not an admin route and needs no token.
     pub fn add_page(&self, app_id: &str) -> Url {
-        self.url(&format!("wix-apps/{app_id}/add"))
+        crate::add_app_url(&self.base_url, app_id)
     }
 
-    /// Press "Add app": answers where the page sends the browser (the App URL with a fresh install `token`).
+    /// Press "Add app" as a browser would (no token): answers where the page sends the browser (the App URL with a
+    /// fresh install `token`).
     pub async fn add_wix_app(&self, app_id: &str) -> AdminResult<Url> {
-        let path = format!("wix-apps/{app_id}/add");
-        let response = self.send(Method::GET, &path, None).await?;
-        let url = self.url(&path);
+        let url = self.add_page(app_id);
+        let error = |status: Option<u16>, body: String| AdminError {
+            method: Method::GET,
+            url: url.clone(),
+            status,
+            body,
+        };
+        let response = self
+            .http
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| error(None, e.to_string()))?;
+        let status = response.status();
+        if !status.is_redirection() {
+            let text = response.text().await.unwrap_or_default();
+            return Err(error(Some(status.as_u16()), text));
+        }
         location(&url, &response).ok_or_else(|| AdminError {
             method: Method::GET,
             url,

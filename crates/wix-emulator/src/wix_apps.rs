@@ -2,8 +2,9 @@
 //!
 //! - **Basic** (client credentials): `POST /oauth2/token` `{"grant_type": "client_credentials", "client_id": <app
 //!   ID>, "client_secret", "instance_id"}` → `{"access_token", "token_type", "expires_in": 14400}` (4 hours).
-//! - **Advanced**: the "Add app" button (`GET /_emulator/v1/wix-apps/{appId}/add`, standing in for the Wix App
-//!   Market) sends the browser to the app's *App URL* with `?token=`; the app sends it on to
+//! - **Advanced**: the "Add app" page (`GET /installer/add-app/{appId}`, the emulator's stand-in for the "Add app"
+//!   button of Wix's dashboard and App Market; a browser opens it, so it needs no admin token) sends the browser to
+//!   the app's *App URL* with `?token=`; the app sends it on to
 //!   `GET /installer/install?token&appId&redirectUrl&state` (a consent page); consent (`POST /installer/install`)
 //!   installs the app on the site (a new instance) and sends the browser to the *Redirect URL* with `code`,
 //!   `instanceId` and `state`. `POST /oauth/access` `{"grant_type": "authorization_code", "client_id",
@@ -13,7 +14,7 @@
 //!   `{"eventName": "APP_FINISHED_CONFIGURATION"}` (with the instance's access token) reports setup done.
 //!
 //! Emulator-only: `GET|POST /_emulator/v1/wix-apps` (list; create `{name, appUrl?, redirectUrl?}` → with its
-//! secret), `PATCH /_emulator/v1/wix-apps/{appId}` (`appUrl`, `redirectUrl`), `GET /_emulator/v1/wix-apps/{appId}/add`,
+//! secret), `PATCH /_emulator/v1/wix-apps/{appId}` (`appUrl`, `redirectUrl`),
 //! `POST /_emulator/v1/instances/{instanceId}/revoke` (the refresh tokens of an instance stop working, as after an
 //! uninstall).
 //!
@@ -531,7 +532,9 @@ pub async fn update(
         .ok_or_else(|| ApiError::not_found(format!("No Wix app {app_id}")))
 }
 
-/// The "Add app" button: a fresh install token, and off to the app's App URL.
+/// `GET /installer/add-app/{appId}`, the "Add app" button: a fresh install token, and off to the app's App URL
+/// (where the install goes on to the consent page, which the user must still agree to). Expired install tokens
+/// are dropped on the way, so opening it often cannot grow the state without bound.
 pub async fn add(Extract(state): Extract<Arc<State>>, Path(app_id): Path<String>) -> Response {
     let app = state.read().wix_apps.get(&app_id).cloned();
     let Some(app) = app else {
@@ -549,8 +552,10 @@ pub async fn add(Extract(state): Extract<Arc<State>>, Path(app_id): Path<String>
         );
     };
     let token = format!("EMU.install.{}", random_token(32));
-    let expires_at = state.now().timestamp() + CODE_SECONDS;
+    let now = state.now().timestamp();
+    let expires_at = now + CODE_SECONDS;
     state.write(|data| {
+        data.install_tokens.retain(|_, step| step.expires_at > now);
         data.install_tokens.insert(
             token_key(&token),
             InstallStep {

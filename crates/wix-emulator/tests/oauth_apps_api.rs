@@ -395,12 +395,14 @@ async fn emulator_only_listing_and_clearing_of_oauth_apps() {
     let admin = AdminClient::of(&emulator);
     let listed = admin.oauth_apps().await.unwrap();
     assert_eq!(listed.len(), SEEDED_APP_IDS.len());
-    let raw = reqwest::get(admin.url("oauth-apps"))
-        .await
-        .unwrap()
-        .text()
+    let response = reqwest::Client::new()
+        .get(admin.url("oauth-apps"))
+        .bearer_auth(emulator.admin_token())
+        .send()
         .await
         .unwrap();
+    assert_eq!(response.status(), 200);
+    let raw = response.text().await.unwrap();
     assert!(!raw.contains("emu-secret-"), "no secrets in the listing");
     admin.clear_oauth_apps().await.unwrap();
     assert_eq!(admin.oauth_apps().await.unwrap().len(), 0);
