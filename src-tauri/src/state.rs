@@ -60,6 +60,9 @@ pub mod test_switches {
     pub const ENV_LOGIN_DEADLINE: &str = "OAUTHDESK_LOGIN_DEADLINE_SECONDS";
     /// Milliseconds every keyring call waits first, as a keyring behind an unlock prompt does.
     pub const ENV_KEYRING_DELAY_MS: &str = "OAUTHDESK_TEST_KEYRING_DELAY_MS";
+    /// The sandbox's admin token, so a test can drive the sandbox's `/_emulator/v1` routes (members, outbox,
+    /// faults) as the app does. Without it each run makes a random one that only the app holds.
+    pub const ENV_SANDBOX_ADMIN_TOKEN: &str = "OAUTHDESK_TEST_SANDBOX_ADMIN_TOKEN";
 
     fn var(name: &str) -> Option<String> {
         if cfg!(debug_assertions) {
@@ -76,6 +79,7 @@ pub mod test_switches {
             ENV_WIX_INSTALLER_BASE,
             ENV_LOGIN_DEADLINE,
             ENV_KEYRING_DELAY_MS,
+            ENV_SANDBOX_ADMIN_TOKEN,
             crate::members::ENV_BROWSER_RECORD,
         ]
         .into_iter()
@@ -97,6 +101,9 @@ pub mod test_switches {
             .filter(|s| *s > 0)
         {
             options.login_deadline = std::time::Duration::from_secs(seconds);
+        }
+        if let Some(token) = var(ENV_SANDBOX_ADMIN_TOKEN) {
+            options.sandbox_admin_token = Some(token);
         }
         options
     }

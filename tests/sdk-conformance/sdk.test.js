@@ -14,12 +14,14 @@ const binary = process.env.WIX_EMULATOR_BIN ?? `${here}/../../target/debug/wix-e
 const API_KEY = "emulator-admin-api-key";
 const SITE_ID = "00000000-0000-4000-8000-000000000001";
 
+// The emulator's admin routes need a token; this run fixes its own.
+const ADMIN_TOKEN = `sdk-${crypto.randomUUID()}`;
 let emulator;
 let base;
 const seen = [];
 
 before(async () => {
-  emulator = spawn(binary, ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  emulator = spawn(binary, ["--port", "0", "--admin-token", ADMIN_TOKEN], { stdio: ["ignore", "pipe", "inherit"] });
   base = await new Promise((resolve, reject) => {
     emulator.once("error", reject);
     createInterface({ input: emulator.stdout }).once("line", (line) => resolve(line.trim().replace(/\/$/, "")));
@@ -131,7 +133,7 @@ const REDIRECT_URI = "oauthdesk://callback"; // registered on SEEDED_CLIENT_ID
 const emulatorApi = (method, path, body) =>
   fetch(`${base}/_emulator/v1/${path}`, {
     method,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
     body: body && JSON.stringify(body),
   }).then((r) => r.json());
 const unique = (name) => `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@example.com`;
@@ -272,7 +274,7 @@ test("AppStrategy: basic OAuth (client credentials) gives an access token for an
 test("AppStrategy: advanced OAuth — install URL, callback, code exchange, refresh", async () => {
   const redirectUrl = "http://127.0.0.1:9/redirect";
   await emulatorApi("PATCH", `wix-apps/${WIX_APP_ID}`, { appUrl: "http://127.0.0.1:9/app", redirectUrl });
-  const added = await fetch(`${base}/_emulator/v1/wix-apps/${WIX_APP_ID}/add`, { redirect: "manual" });
+  const added = await fetch(`${base}/installer/add-app/${WIX_APP_ID}`, { redirect: "manual" });
   const token = new URL(added.headers.get("location")).searchParams.get("token");
   const auth = AppStrategy({ appId: WIX_APP_ID, appSecret: WIX_APP_SECRET });
   const installUrl = auth.getInstallUrl({ redirectUrl, token, state: "sdk-state" });

@@ -49,6 +49,8 @@ pub struct DeskOptions {
     pub wix_installer: url::Url,
     /// How long a browser login waits for its callback.
     pub login_deadline: std::time::Duration,
+    /// The sandbox's admin token (default: a fresh random one each run, held only by this process).
+    pub sandbox_admin_token: Option<String>,
 }
 
 impl Default for DeskOptions {
@@ -58,6 +60,7 @@ impl Default for DeskOptions {
             wix_api: ClientConfig::default().base_url,
             wix_installer: url::Url::parse("https://www.wix.com/").expect("a URL"),
             login_deadline: wix_client::callback::DEFAULT_DEADLINE,
+            sandbox_admin_token: None,
         }
     }
 }
@@ -91,7 +94,8 @@ impl Desk {
     ) -> Result<Self> {
         let secrets = Secrets::open(data_dir, store).await?;
         let projects = Arc::new(Projects::open(data_dir, &secrets).await?);
-        let sandbox = Arc::new(Sandbox::start(data_dir).await?);
+        let sandbox =
+            Arc::new(Sandbox::start(data_dir, options.sandbox_admin_token.clone()).await?);
         let wix_bases = Bases {
             api: options.wix_api.clone(),
             installer: options.wix_installer,

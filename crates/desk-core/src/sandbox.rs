@@ -16,12 +16,18 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Start the emulator with its state in `<data_dir>/sandbox/state.json` (seeded on first start).
-    pub async fn start(data_dir: &Path) -> Result<Self> {
+    /// Start the emulator with its state in `<data_dir>/sandbox/state.json` (seeded on first start). Its admin
+    /// routes need `admin_token` (a fresh random one when `None`), which only this process holds.
+    pub async fn start(data_dir: &Path, admin_token: Option<String>) -> Result<Self> {
         let dir = data_dir.join("sandbox");
         let port_file = dir.join("port");
+        let admin_token = admin_token
+            .map(wix_emulator::AdminToken::new)
+            .transpose()
+            .map_err(|e| CoreError::Sandbox(format!("was given an unusable admin token: {e}")))?;
         let config = EmulatorConfig {
             data_path: Some(dir.join("state.json")),
+            admin_token,
             ..EmulatorConfig::default()
         };
         let remembered = std::fs::read_to_string(&port_file)
@@ -56,6 +62,11 @@ impl Sandbox {
 
     pub fn base_url(&self) -> &url::Url {
         self.emulator.base_url()
+    }
+
+    /// The token the sandbox's `/_emulator/v1` admin routes require.
+    pub fn admin_token(&self) -> &str {
+        self.emulator.admin_token()
     }
 
     pub fn admin(&self) -> &AdminCredentials {

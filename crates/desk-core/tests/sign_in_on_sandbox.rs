@@ -129,7 +129,7 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
     );
 
     // Email verification: the code comes from the sandbox's outbox.
-    let emulator = AdminClient::new(desk.sandbox.base_url());
+    let emulator = AdminClient::new(desk.sandbox.base_url()).with_token(desk.sandbox.admin_token());
     emulator
         .patch_settings(&SettingsPatch::default().require_email_verification(true))
         .await

@@ -71,6 +71,9 @@ fn free_port() -> u16 {
 pub struct Profile {
     pub data_dir: PathBuf,
     pub keyring_service: String,
+    /// The admin token the app's sandbox is started with (a test switch of debug builds), so a test can drive
+    /// the sandbox's `/_emulator/v1` routes.
+    pub sandbox_admin_token: String,
 }
 
 impl Profile {
@@ -82,14 +85,19 @@ impl Profile {
         Self {
             data_dir,
             keyring_service: format!("dev.oauthdesk.e2e.{name}.{}", std::process::id()),
+            sandbox_admin_token: format!("e2e-{}", uuid::Uuid::new_v4().simple()),
         }
     }
 
     /// The environment the app reads its overrides from.
-    pub fn env(&self) -> [(&'static str, String); 2] {
+    pub fn env(&self) -> [(&'static str, String); 3] {
         [
             ("OAUTHDESK_DATA_DIR", self.data_dir.display().to_string()),
             ("OAUTHDESK_KEYRING_SERVICE", self.keyring_service.clone()),
+            (
+                "OAUTHDESK_TEST_SANDBOX_ADMIN_TOKEN",
+                self.sandbox_admin_token.clone(),
+            ),
         ]
     }
 
@@ -346,6 +354,12 @@ impl App {
             .wait_for_text("[data-testid=sandbox-url]", "http://127.0.0.1:")
             .await;
         url::Url::parse(text.trim()).expect("the sandbox URL")
+    }
+
+    /// A client for the app's sandbox admin routes (members, outbox, settings, faults), with the run's token.
+    pub async fn sandbox_admin(&self) -> wix_emulator::test_support::AdminClient {
+        wix_emulator::test_support::AdminClient::new(&self.sandbox_url().await)
+            .with_token(self.profile.sandbox_admin_token.clone())
     }
 
     /// The process group this launch runs in (tauri-driver's, inherited by WebKitWebDriver and the app).

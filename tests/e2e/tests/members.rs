@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use oauth_desk_e2e::{App, browser_record, files_under, opened_url};
 use vault::SecretStore;
 use wix_emulator::SEEDED_APP_IDS;
-use wix_emulator::test_support::{AdminClient, LoginAction, SettingsPatch, play_login};
+use wix_emulator::test_support::{LoginAction, SettingsPatch, play_login};
 
 /// The seeded "Storefront (Next.js)" app, which allows `oauthdesk://callback`.
 const STOREFRONT: &str = SEEDED_APP_IDS[0];
@@ -312,8 +312,7 @@ async fn custom_login_verification_reset_external_login_renew_restart_and_logout
     let record_env = record.display().to_string();
     let env = [("OAUTHDESK_BROWSER_RECORD", record_env.as_str())];
     let app = App::launch_with("members-custom", &[], &env).await;
-    let sandbox = app.sandbox_url().await;
-    let emulator = AdminClient::new(&sandbox);
+    let emulator = app.sandbox_admin().await;
     emulator
         .patch_settings(&SettingsPatch::default().require_email_verification(true))
         .await

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use oauth_desk_e2e::{App, WAIT, files_under};
 use serde_json::Value;
 use vault::{KeyringStore, SecretStore};
-use wix_emulator::test_support::AdminClient;
 
 /// The sandbox emulator's persisted state: what the "server" holds, read behind the app's back.
 fn sandbox_state(app: &App) -> Value {
@@ -161,7 +160,7 @@ async fn the_sandbox_opens_with_seeded_apps_sorted_and_paged() {
 #[tokio::test]
 async fn bad_input_is_refused_with_field_named_errors_and_nothing_sent() {
     let app = App::launch("apps-invalid").await;
-    let sandbox = AdminClient::new(&app.sandbox_url().await);
+    let sandbox = app.sandbox_admin().await;
     app.click("[data-testid=nav-oauthApps]").await;
     app.wait_for_text("[data-testid=apps-table]", "Storefront")
         .await;

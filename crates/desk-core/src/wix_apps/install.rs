@@ -92,12 +92,7 @@ impl WixApps {
                 "Only an advanced profile on the sandbox can be installed from here; on Wix, install from the Dev Center (“Test your app”).",
             ));
         }
-        Ok(self
-            .sandbox_bases
-            .installer
-            .join(&format!("_emulator/v1/wix-apps/{}/add", profile.app_id))
-            .expect("a path joins")
-            .to_string())
+        Ok(wix_emulator::add_app_url(&self.sandbox_bases.installer, &profile.app_id).to_string())
     }
 
     /// The App URL was opened with Wix's `token`: where the browser goes next (Wix's installer, with a fresh
