@@ -66,11 +66,18 @@ pub fn open_page(app: &AppHandle, state: &AppState, url: &str) -> Result<()> {
     let parsed = url::Url::parse(url).map_err(|_| AppError::Browser {
         message: "the page to open is not a valid URL, so it was not opened".into(),
     })?;
-    wix_client::pages::check(&parsed, Some(state.desk.sandbox.base_url())).map_err(|e| {
-        AppError::Browser {
-            message: e.to_string(),
-        }
-    })?;
+    // Besides Wix's own pages: the sandbox's, and (where a debug build's test switch moved the Wix API to a local
+    // emulator) that emulator's.
+    let locals = [state.desk.sandbox.base_url(), state.desk.wix_base()];
+    if let Err(refused) = wix_client::pages::check(&parsed, None)
+        && !locals
+            .iter()
+            .any(|local| wix_client::pages::check(&parsed, Some(local)).is_ok())
+    {
+        return Err(AppError::Browser {
+            message: refused.to_string(),
+        });
+    }
     opener(app).open(url).map_err(|e| AppError::Browser {
         message: format!(
             "could not open the system browser ({e}); set a default browser and try again"

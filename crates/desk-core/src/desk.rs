@@ -115,6 +115,11 @@ impl Desk {
         })
     }
 
+    /// Where connected projects' Wix API is (Wix's, unless a test moved it).
+    pub fn wix_base(&self) -> &url::Url {
+        &self.wix_base
+    }
+
     /// Where a project's Wix API is: the sandbox emulator, or Wix.
     pub fn base_url_of(&self, project: &Project) -> url::Url {
         match project.target {
