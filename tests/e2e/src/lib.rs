@@ -279,8 +279,11 @@ impl App {
         ))
         .await;
         select.select_by_value(client_id).await.unwrap();
-        self.wait_for_text("[data-testid=member-callback-status]", "allowed")
-            .await;
+        self.wait_for_text(
+            "[data-testid=member-callback-status]",
+            "allowed by this OAuth app",
+        )
+        .await;
     }
 
     /// Type `value` into the connect-a-project form's field `name`.
