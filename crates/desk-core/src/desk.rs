@@ -38,8 +38,9 @@ pub struct ConnectionCheck {
 }
 
 /// Where a desk sends its calls, and how long browser logins wait. The defaults are Wix's; tests point them at an
-/// emulator (the app's shell decides whether such a switch exists in a build).
-#[derive(Debug, Clone)]
+/// emulator (the app's shell decides whether such a switch exists in a build). No `Debug`: it may carry the
+/// sandbox's admin token.
+#[derive(Clone)]
 pub struct DeskOptions {
     /// Where browser logins return: the app's deep link (`<scheme>://callback`).
     pub redirect_uri: String,
