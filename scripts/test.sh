@@ -23,12 +23,18 @@ step "build the app, the emulator and every test"
 cargo build --workspace --all-targets --locked
 
 step "Rust tests and end-to-end tests (real Secret Service and Xvfb in a private desktop session)"
-# One at a time: the app is single-instance per desktop session, which the deep-link tests rely on.
-scripts/desktop-session.sh cargo test --workspace --locked -- --test-threads=1
+# One at a time: the app is single-instance per desktop session, which the deep-link tests rely on. What the
+# tests print is kept (target/test-output.log) for the leak scan; stale profiles and counts from an earlier run go
+# first, so the summary speaks of this run only.
+rm -rf target/e2e/profiles target/tmp/security
+scripts/desktop-session.sh cargo test --workspace --locked -- --test-threads=1 2>&1 | tee target/test-output.log
 
 if [[ -x tests/sdk-conformance/run.sh ]]; then
   step "official @wix/sdk against the emulator"
   WIX_EMULATOR_BIN="$PWD/target/debug/wix-emulator" tests/sdk-conformance/run.sh
 fi
+
+step "security: every attack refused, no value leaked"
+scripts/security-summary.sh target/test-output.log
 
 step "done in $((SECONDS - started)) s; screenshots in target/e2e/screenshots/"

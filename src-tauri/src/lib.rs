@@ -151,6 +151,9 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         // D-Bus traffic (every single-instance hand-over) would flood the file at info level.
         .level_for("zbus", log::LevelFilter::Warn)
         .level_for("tracing", log::LevelFilter::Warn)
+        // The deep-link plugin warns about an argument it skips by quoting it whole: a URL with a code in it would
+        // reach the log file (found by the leak scan). Our own inbox logs every link, redacted.
+        .level_for("tauri_plugin_deep_link", log::LevelFilter::Error)
         // Keep history across rotations instead of deleting the only file at 40 KB (the plugin's default).
         .max_file_size(2 * 1024 * 1024)
         .rotation_strategy(tauri_plugin_log::RotationStrategy::KeepSome(3))

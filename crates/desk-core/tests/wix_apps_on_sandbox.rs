@@ -209,3 +209,103 @@ async fn basic_profiles_get_four_hour_tokens_and_refuse_bad_input() {
             .is_empty()
     );
 }
+
+/// What any web page (or a DNS-rebinding one) can send to the App URL server on loopback, each refused: no install
+/// state, no event to the window, nothing stored, and a bounded table of waiting installs.
+#[tokio::test]
+async fn the_loopback_app_url_server_refuses_what_web_pages_can_send() {
+    let vault = Arc::new(MemoryStore::default());
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path(), vault.clone()).await.unwrap();
+    let view = desk
+        .wix_apps
+        .add(new_profile(Strategy::Advanced))
+        .await
+        .unwrap();
+    let port = view.profile.port.unwrap();
+    let app_url = view.app_url.clone().unwrap();
+    let redirect = view.redirect_url.clone().unwrap();
+    let mut events = desk.wix_apps.subscribe();
+    let http = browser();
+    let mut total = 0;
+    let mut refused = 0;
+
+    // DNS rebinding: the right address under another name, or the right name with another port.
+    for host in [
+        format!("attacker.example:{port}"),
+        format!("127.0.0.1.attacker.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_owned(),
+        format!("LOCALHOST.:{port}"),
+    ] {
+        for url in [
+            format!("{app_url}?token=t"),
+            format!("{redirect}?code=c&instanceId=i&state=s"),
+        ] {
+            total += 1;
+            let answer = http.get(&url).header("host", &host).send().await.unwrap();
+            if answer.status() == 421 {
+                refused += 1;
+            } else {
+                panic!("{url} with Host {host}: {}", answer.status());
+            }
+        }
+    }
+    // Redirect URL calls for states this server never issued.
+    for query in [
+        "code=c&instanceId=evil&state=forged",
+        "code=c&instanceId=evil",
+        "code=c&instanceId=evil&state=",
+        "instanceId=evil&state=forged",
+        "code=c&instanceId=evil&state=%00%0a",
+    ] {
+        total += 1;
+        let page = http
+            .get(format!("{redirect}?{query}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let quiet = matches!(
+            events.try_recv(),
+            Err(tokio::sync::broadcast::error::TryRecvError::Empty)
+        );
+        if page.contains("aborted") && quiet {
+            refused += 1;
+        } else {
+            panic!("{query}: an event reached the window, or the page did not say aborted");
+        }
+    }
+    // A flood of App URL visits cannot grow the install table without bound.
+    total += 1;
+    for i in 0..100 {
+        let answer = http
+            .get(format!("{app_url}?token=flood-{i}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_redirection(), "{}", answer.status());
+    }
+    let waiting = desk.wix_apps.pending_installs();
+    assert!(
+        waiting <= desk_core::wix_apps::MAX_PENDING_INSTALLS,
+        "{waiting} installs wait"
+    );
+    refused += 1;
+
+    assert!(
+        vault
+            .get(&refresh_entry(&view.profile.id, "evil"))
+            .unwrap()
+            .is_none()
+    );
+    assert!(desk.wix_apps.list()[0].profile.instances.is_empty());
+    wix_emulator::test_support::record_security_tally(
+        env!("CARGO_TARGET_TMPDIR"),
+        "loopback_attacks_refused",
+        refused,
+        total,
+    );
+}

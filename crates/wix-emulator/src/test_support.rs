@@ -597,3 +597,12 @@ pub async fn play_install(start: &str) -> Vec<Url> {
     }
     panic!("too many redirects: {visited:?}");
 }
+
+/// Record how many attacks of one class a security test refused, as `<refused>/<total>` in
+/// `<dir>/security/<class>`, for the test command's one-line summary (`scripts/security-summary.sh`). Pass the
+/// calling test's `env!("CARGO_TARGET_TMPDIR")`.
+pub fn record_security_tally(dir: &str, class: &str, refused: usize, total: usize) {
+    let dir = std::path::Path::new(dir).join("security");
+    std::fs::create_dir_all(&dir).expect("the security tally folder");
+    std::fs::write(dir.join(class), format!("{refused}/{total}\n")).expect("the security tally");
+}

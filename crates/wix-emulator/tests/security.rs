@@ -1253,6 +1253,12 @@ async fn sandbox_attacks_are_refused() {
     configurations(&mut t).await;
     let refused = t.total - t.failures.len();
     println!("security: sandbox_attacks_refused={refused}/{}", t.total);
+    wix_emulator::test_support::record_security_tally(
+        env!("CARGO_TARGET_TMPDIR"),
+        "sandbox_attacks_refused",
+        refused,
+        t.total,
+    );
     assert!(
         t.failures.is_empty(),
         "{} of {} security checks failed:\n{}",

@@ -450,6 +450,7 @@ impl Drop for DriverGuard {
         // SIGTERM first: tauri-driver stops WebKitWebDriver on SIGTERM, and the app gets its own SIGTERM.
         self.signal("TERM");
         if self.wait_gone(Duration::from_secs(5)) {
+            wait_for_single_instance_name_released();
             return;
         }
         self.signal("KILL");
@@ -460,6 +461,37 @@ impl Drop for DriverGuard {
             );
         }
     }
+}
+
+/// The D-Bus name the single-instance plugin holds while the app runs (`<identifier>.SingleInstance`).
+const SINGLE_INSTANCE_NAME: &str = "dev.oauthdesk.app.SingleInstance";
+
+/// Wait (bounded) until no process owns the single-instance name on the session bus. The bus notices a dead
+/// process a moment after it is gone; an app launched in that moment would find the name still owned, forward its
+/// argv to the dead instance and fail to start ("recipient disconnected without replying").
+fn wait_for_single_instance_name_released() {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let owned = Command::new("dbus-send")
+            .args([
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                &format!("string:{SINGLE_INSTANCE_NAME}"),
+            ])
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).contains("boolean true"));
+        match owned {
+            Ok(true) => std::thread::sleep(Duration::from_millis(50)),
+            // Released, or no bus to ask (then there is nothing to wait for).
+            _ => return,
+        }
+    }
+    eprintln!(
+        "the single-instance D-Bus name was still owned 10 s after the app's processes were gone"
+    );
 }
 
 /// `kill -<signal> -- <targets>` (a negative target is a process group).

@@ -237,6 +237,13 @@ async fn wix_managed_login_returns_through_the_deep_link_and_hostile_callbacks_c
     app.wait_for_text("[data-testid=signed-in-as]", "member")
         .await;
     assert_eq!(keyring_tokens(&app).as_deref(), Some(saved.as_str()));
+    // Every hostile link was refused: the ones of our scheme ignored with a reason, the rest never let in.
+    wix_emulator::test_support::record_security_tally(
+        env!("CARGO_TARGET_TMPDIR"),
+        "hostile_links_refused",
+        hostile.len(),
+        hostile.len(),
+    );
     // The query values never reach the log.
     let logs = app.profile.logs();
     assert!(!logs.contains(&callback[callback.find("code=").unwrap() + 5..][..20]));

@@ -68,6 +68,10 @@ impl Installs {
         )
     }
 
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
     pub fn forget_profile(&self, profile_id: &str) {
         self.lock().retain(|_, (owner, _)| owner != profile_id);
     }
@@ -83,6 +87,11 @@ pub(super) struct RedirectParams {
 }
 
 impl WixApps {
+    /// How many installs wait for their Redirect URL (bounded by [`MAX_PENDING_INSTALLS`]).
+    pub fn pending_installs(&self) -> usize {
+        self.installs.len()
+    }
+
     /// On the sandbox, the "Add app" page that starts an install (for the system browser).
     pub fn sandbox_install_url(&self, profile_id: &str) -> Result<String> {
         let profile = self.profiles.get(profile_id)?;

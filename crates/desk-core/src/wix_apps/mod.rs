@@ -25,7 +25,7 @@ use crate::error::{CoreError, Result};
 use crate::sandbox::Sandbox;
 use crate::secrets::{Entry, Secrets};
 
-pub use install::INSTALL_DEADLINE;
+pub use install::{INSTALL_DEADLINE, MAX_PENDING_INSTALLS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
