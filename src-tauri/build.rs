@@ -1,5 +1,5 @@
-//! Tauri's build step. The configuration lives at the repository root (`../tauri.conf.json`); tauri-build reads it
-//! through the `src-tauri/tauri.conf.json` symlink, so the root file stays the single source of truth.
+//! Tauri's build step. It reads `tauri.conf.json` (and, on Linux, `tauri.linux.conf.json`) beside this file, where
+//! the Tauri CLI and its bundler read it too; paths in it resolve from this directory.
 //!
 //! The app manifest lists every command: with it, a command is callable only where a capability grants its
 //! `allow-<command>` permission (see `capabilities/main.json`), not by default from any window.

@@ -91,7 +91,7 @@ fn recent_deep_links(state: tauri::State<'_, AppState>) -> Vec<DeepLinkRecord> {
 
 pub fn run() {
     let builder = specta_builder();
-    let context = tauri::generate_context!("../tauri.conf.json");
+    let context = tauri::generate_context!();
     let scheme = configured_scheme(context.config());
 
     tauri::Builder::default()
