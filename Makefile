@@ -1,5 +1,5 @@
 # The two front-door commands. Both install whatever is missing first (scripts/setup.sh).
-.PHONY: run test setup bindings
+.PHONY: run test setup bindings package
 
 ## Install what is missing, build, and open OAuth Desk.
 run: setup
@@ -13,6 +13,10 @@ test: setup
 
 setup:
 	scripts/setup.sh
+
+## Build the release app and its Linux packages (.deb and .rpm) in target/release/bundle/.
+package: setup
+	scripts/package.sh
 
 ## Regenerate ui/src/lib/bindings.ts after changing a command, event or type.
 bindings:

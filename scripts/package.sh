@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Build the release app and its Linux packages with Tauri's bundler: a .deb and an .rpm (what `make package` runs).
+#
+#   scripts/package.sh              # target/release/bundle/deb/oauth-desk_<version>_amd64.deb and .../rpm/...rpm
+#   scripts/package.sh deb          # only the .deb
+#
+# The Tauri CLI is the official prebuilt `@tauri-apps/cli` from npm, pinned in ui/package.json and installed by
+# scripts/setup.sh (the same Rust CLI and bundler as the `tauri-cli` crate, which takes many minutes to compile on
+# this project's 2-core machines; see the README). It reads src-tauri/tauri.conf.json and, on Linux,
+# src-tauri/tauri.linux.conf.json; its `beforeBuildCommand` builds the UI, then it builds the release binary and
+# bundles it. The AppImage needs tools the bundler downloads, so it is built only by the release workflow
+# (.github/workflows/release.yml).
+#
+# Each package installs /usr/bin/oauth-desk, the icons, and /usr/share/applications/oauth-desk.desktop, which
+# declares `MimeType=x-scheme-handler/oauthdesk;` with `Exec=oauth-desk %u` (packaging/linux/oauth-desk.desktop):
+# the desktop hands `oauthdesk://` links to the installed app with no registration at run time. Slot for the
+# command line (`/usr/bin/oauthdesk`, not built yet): add it to `bundle.externalBin` in tauri.conf.json once its
+# binary target exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bundles=${1:-deb,rpm}
+tauri=ui/node_modules/.bin/tauri
+[[ -x $tauri ]] || { echo "package: $tauri is missing: run scripts/setup.sh first" >&2; exit 1; }
+
+# The UI's package.json, not another one the CLI might find first, is the front end it checks versions against.
+export TAURI_FRONTEND_PATH=ui
+"$tauri" build --ci --bundles "$bundles" -- --locked
+
+out="${CARGO_TARGET_DIR:-target}/release/bundle"
+for kind in ${bundles//,/ }; do
+  ls -1 "$out/$kind"/*."$kind"
+done
