@@ -25,8 +25,10 @@ trap cleanup EXIT
 # creates and unlocks the default "login" collection without a prompt; `--start` then brings up the Secret
 # Service component on our bus. (`--unlock --components=secrets` alone leaves no default collection, and the
 # keyring crate then fails with "no result found".)
-export XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run"
-mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+# Settings go there too: desktop associations (`xdg-mime default` writes $XDG_CONFIG_HOME/mimeapps.list) made
+# inside the session must not change the user's, nor the user's decide what the session's `xdg-open` does.
+export XDG_DATA_HOME="$scratch/data" XDG_CONFIG_HOME="$scratch/config" XDG_RUNTIME_DIR="$scratch/run"
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 eval "$(printf '\n' | gnome-keyring-daemon --unlock)"
 eval "$(gnome-keyring-daemon --start --components=secrets)"
 keyring_pid=${GNOME_KEYRING_PID:-}

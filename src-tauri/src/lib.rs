@@ -162,9 +162,12 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 
 fn wire_deep_links(app: &AppHandle) {
     // Register the scheme with the desktop (a .desktop file + xdg-mime on Linux). A machine without xdg-utils
-    // still works through argv; say so in the log and carry on.
+    // still works through argv; say so in the log and carry on. Not for a binary a .deb or .rpm installed under
+    // /usr: the package's desktop entry declares the scheme, and a per-user copy would outlive the package.
     #[cfg(any(target_os = "linux", windows))]
-    if let Err(e) = app.deep_link().register_all() {
+    if !installed_by_linux_package()
+        && let Err(e) = app.deep_link().register_all()
+    {
         log::warn!("could not register the deep-link scheme with the desktop: {e}");
     }
 
@@ -186,6 +189,12 @@ fn wire_deep_links(app: &AppHandle) {
             deliver(&handle, url.as_str(), DeepLinkSource::SecondInstance);
         }
     });
+}
+
+/// Whether this binary was installed by a Linux package (under `/usr`, with a desktop entry for the scheme).
+#[cfg(any(target_os = "linux", windows))]
+fn installed_by_linux_package() -> bool {
+    cfg!(target_os = "linux") && std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr/"))
 }
 
 fn deliver(app: &AppHandle, raw: &str, source: DeepLinkSource) {
