@@ -15,7 +15,7 @@ apt_packages=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libssl-dev libxdo-dev librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 procps
-  xdg-utils desktop-file-utils
+  xdg-utils desktop-file-utils rpm
 )
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -37,7 +37,8 @@ if ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-drive
   cargo install tauri-driver@2.1.0 --locked --quiet
 fi
 
-# --- Node packages for the UI (and the official-SDK conformance suite), only when the lock file changed.
+# --- Node packages for the UI (and the official-SDK conformance suite), only when the lock file changed. The UI's
+# include the Tauri CLI that `make package` uses: the official prebuilt @tauri-apps/cli, pinned in ui/package.json.
 npm_install() {
   local dir=$1
   [[ -f "$dir/package-lock.json" ]] || return 0

@@ -37,4 +37,8 @@ fi
 step "security: every attack refused, no value leaked"
 scripts/security-summary.sh target/test-output.log
 
+# Last, as it builds the release app: a user's install of the .deb, driven through the desktop's own hand-over.
+step "packages: build the .deb and .rpm, install the .deb, sign in through xdg-open, remove it"
+scripts/test-package.sh
+
 step "done in $((SECONDS - started)) s; screenshots in target/e2e/screenshots/"
