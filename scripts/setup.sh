@@ -37,6 +37,17 @@ if ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-drive
   cargo install tauri-driver@2.1.0 --locked --quiet
 fi
 
+# --- check-jsonschema (PyPI, pinned) in a virtualenv of its own: validates .github/workflows against GitHub's
+# workflow schema, which it ships (scripts/check-workflows.sh).
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/oauth-desk"
+if [[ ! -x "$tools/check-jsonschema-0.39.0/bin/check-jsonschema" ]]; then
+  say "installing check-jsonschema 0.39.0 (PyPI) for the workflow check"
+  command -v python3 >/dev/null || { echo "python3 is missing: install Python 3 first" >&2; exit 1; }
+  rm -rf "$tools/check-jsonschema-0.39.0"
+  python3 -m venv "$tools/check-jsonschema-0.39.0"
+  "$tools/check-jsonschema-0.39.0/bin/pip" install --quiet --disable-pip-version-check check-jsonschema==0.39.0
+fi
+
 # --- Node packages for the UI (and the official-SDK conformance suite), only when the lock file changed. The UI's
 # include the Tauri CLI that `make package` uses: the official prebuilt @tauri-apps/cli, pinned in ui/package.json.
 npm_install() {

@@ -9,6 +9,9 @@ started=$SECONDS
 step "format"
 cargo fmt --all --check
 
+step "release workflow: a valid GitHub workflow (it runs only on GitHub)"
+scripts/check-workflows.sh
+
 step "UI: type check, unit tests, build"
 npm --prefix ui run --silent check
 npm --prefix ui test --silent
