@@ -1,5 +1,5 @@
 # The two front-door commands. Both install whatever is missing first (scripts/setup.sh).
-.PHONY: run test setup bindings package
+.PHONY: run test setup bindings package bench-app
 
 ## Install what is missing, build, and open OAuth Desk.
 run: setup
@@ -17,6 +17,10 @@ setup:
 ## Build the release app and its Linux packages (.deb and .rpm) in target/release/bundle/.
 package: setup
 	scripts/package.sh
+
+## OAuth Desk beside a minimal Tauri 2 app: binary and .deb size, start-up time, memory.
+bench-app: setup
+	scripts/bench-app.sh
 
 ## Regenerate ui/src/lib/bindings.ts after changing a command, event or type.
 bindings:

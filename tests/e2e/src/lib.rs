@@ -469,7 +469,7 @@ const SINGLE_INSTANCE_NAME: &str = "dev.oauthdesk.app.SingleInstance";
 /// Wait (bounded) until no process owns the single-instance name on the session bus. The bus notices a dead
 /// process a moment after it is gone; an app launched in that moment would find the name still owned, forward its
 /// argv to the dead instance and fail to start ("recipient disconnected without replying").
-fn wait_for_single_instance_name_released() {
+pub fn wait_for_single_instance_name_released() {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         let owned = Command::new("dbus-send")
