@@ -29,5 +29,5 @@ export TAURI_FRONTEND_PATH=ui
 
 out="${CARGO_TARGET_DIR:-target}/release/bundle"
 for kind in ${bundles//,/ }; do
-  ls -1 "$out/$kind"/*."$kind"
+  ls -1 "$out/$kind"/oauth-desk[_-]*."$kind"
 done

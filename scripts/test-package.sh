@@ -38,8 +38,8 @@ for dep in 'libwebkit2gtk-4.1-0' 'libgtk-3-0' 'gnome-keyring | kwalletmanager | 
   grep -q "^Depends:.*$dep" <<<"$control" || fail ".deb does not depend on '$dep'"
 done
 contents=$(dpkg-deb --contents "$deb")
-for path in ./usr/bin/oauth-desk ./usr/share/applications/oauth-desk.desktop ./usr/share/icons/hicolor/128x128/apps/oauth-desk.png; do
-  grep -q " $path\$" <<<"$contents" || fail ".deb does not install $path"
+for path in usr/bin/oauth-desk usr/share/applications/oauth-desk.desktop usr/share/icons/hicolor/128x128/apps/oauth-desk.png; do
+  grep -qE " (\./)?$path\$" <<<"$contents" || fail ".deb does not install /$path"
 done
 requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
 echo "$requires" | sed 's/^/rpm requires: /'
@@ -49,7 +49,7 @@ done
 rpm -qpl "$rpm" 2>/dev/null | grep -qx /usr/share/applications/oauth-desk.desktop || fail ".rpm has no desktop entry"
 
 say "installing $deb"
-apt_quiet install "./$deb"
+apt_quiet install "$(realpath "$deb")"
 installed=$SECONDS
 [[ -x /usr/bin/oauth-desk ]] || fail "/usr/bin/oauth-desk is not installed"
 [[ -f $entry ]] || fail "$entry is not installed"
