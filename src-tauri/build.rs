@@ -5,6 +5,7 @@
 //! `allow-<command>` permission (see `capabilities/main.json`), not by default from any window.
 
 const COMMANDS: &[&str] = &[
+    "subscribe_events",
     "app_info",
     "check_keyring",
     "recent_deep_links",

@@ -50,10 +50,6 @@ pub struct DeepLinkRecord {
     pub verdict: DeepLinkVerdict,
 }
 
-/// Emitted to the UI whenever a deep link arrives.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct DeepLinkReceived(pub DeepLinkRecord);
-
 /// The deep links this instance has received, newest first.
 pub struct DeepLinkInbox {
     scheme: String,

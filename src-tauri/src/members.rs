@@ -8,8 +8,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use desk_core::sign_in::{BrowserLogin, CallbackOutcome, LoginOutcome, TimelineEntry, TokenStatus};
-use serde::{Deserialize, Serialize};
+use desk_core::sign_in::{BrowserLogin, LoginOutcome, TimelineEntry, TokenStatus};
+use serde::Deserialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use vault::Secret;
@@ -84,10 +84,6 @@ pub fn open_page(app: &AppHandle, state: &AppState, url: &str) -> Result<()> {
         ),
     })
 }
-
-/// Emitted when a deep-link callback was accepted (and exchanged) or ignored.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct SignInFinished(pub CallbackOutcome);
 
 fn target(
     state: &AppState,

@@ -598,11 +598,24 @@ pub async fn play_install(start: &str) -> Vec<Url> {
     panic!("too many redirects: {visited:?}");
 }
 
-/// Record how many attacks of one class a security test refused, as `<refused>/<total>` in
-/// `<dir>/security/<class>`, for the test command's one-line summary (`scripts/security-summary.sh`). Pass the
-/// calling test's `env!("CARGO_TARGET_TMPDIR")`.
+/// Record how many attacks of one class a security test refused, adding them to `<refused>/<total>` in
+/// `<dir>/security/<class>` (several tests may attack the same door), for the test command's one-line summary
+/// (`scripts/security-summary.sh`, which starts from an empty folder). Pass the calling test's
+/// `env!("CARGO_TARGET_TMPDIR")`.
 pub fn record_security_tally(dir: &str, class: &str, refused: usize, total: usize) {
     let dir = std::path::Path::new(dir).join("security");
     std::fs::create_dir_all(&dir).expect("the security tally folder");
-    std::fs::write(dir.join(class), format!("{refused}/{total}\n")).expect("the security tally");
+    let file = dir.join(class);
+    let (before_refused, before_total) = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| {
+            let (r, t) = text.trim().split_once('/')?;
+            Some((r.parse::<usize>().ok()?, t.parse::<usize>().ok()?))
+        })
+        .unwrap_or((0, 0));
+    std::fs::write(
+        file,
+        format!("{}/{}\n", before_refused + refused, before_total + total),
+    )
+    .expect("the security tally");
 }

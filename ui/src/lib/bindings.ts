@@ -6,6 +6,12 @@
 
 
 export const commands = {
+/**
+ * Open the window's event channel. Called once by the UI at start (and again after a reload).
+ */
+async subscribeEvents(channel: TAURI_CHANNEL<AppEvent>) : Promise<void> {
+    await TAURI_INVOKE("subscribe_events", { channel });
+},
 async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
@@ -405,19 +411,6 @@ async installOnSandbox(profileId: string) : Promise<Result<null, AppError>> {
 /** user-defined events **/
 
 
-export const events = __makeEvents__<{
-deepLinkReceived: DeepLinkReceived,
-signInFinished: SignInFinished,
-wixAppInstalled: WixAppInstalled,
-wixAppRenewalFailed: WixAppRenewalFailed,
-wixAppTokenRenewed: WixAppTokenRenewed
-}>({
-deepLinkReceived: "deep-link-received",
-signInFinished: "sign-in-finished",
-wixAppInstalled: "wix-app-installed",
-wixAppRenewalFailed: "wix-app-renewal-failed",
-wixAppTokenRenewed: "wix-app-token-renewed"
-})
 
 /** user-defined constants **/
 
@@ -475,6 +468,30 @@ export type AppError =
  * A bug or an unexpected state of the app itself.
  */
 { code: "internal"; message: string }
+/**
+ * Everything the app tells the window without being asked.
+ */
+export type AppEvent = 
+/**
+ * A deep link arrived (recorded with its values redacted).
+ */
+{ kind: "deepLinkReceived"; payload: DeepLinkRecord } | 
+/**
+ * A deep-link callback was accepted (and exchanged) or ignored.
+ */
+{ kind: "signInFinished"; payload: CallbackOutcome } | 
+/**
+ * An install finished (or was aborted) at a Wix app profile's loopback Redirect URL.
+ */
+{ kind: "wixAppInstalled"; payload: InstallOutcome } | 
+/**
+ * The core renewed a held Wix app token before it expired (open view or not).
+ */
+{ kind: "wixAppTokenRenewed"; payload: AppTokenStatus } | 
+/**
+ * A held Wix app token could not be renewed and was dropped.
+ */
+{ kind: "wixAppRenewalFailed"; payload: { profileId: string; instanceId: string; message: string } }
 export type AppInfo = { version: string; 
 /**
  * The custom URI scheme the app answers, e.g. `oauthdesk`.
@@ -553,10 +570,6 @@ export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage:
  * An email and password from the form. No `Debug`: it carries the password.
  */
 export type Credentials = { email: string; password: Secret }
-/**
- * Emitted to the UI whenever a deep link arrives.
- */
-export type DeepLinkReceived = DeepLinkRecord
 /**
  * One received deep link, safe to show and log: the query and fragment values are replaced by `…`.
  */
@@ -734,10 +747,6 @@ export type SecretStorage =
  */
 { kind: "notReturned" }
 /**
- * Emitted when a deep-link callback was accepted (and exchanged) or ignored.
- */
-export type SignInFinished = CallbackOutcome
-/**
  * Who the held tokens stand for.
  */
 export type SignedInAs = "nobody" | "visitor" | "member"
@@ -765,10 +774,6 @@ expiresAt: string | null;
  */
 claims: Claim[] }
 /**
- * Emitted when an install finished (or was aborted) at a profile's loopback Redirect URL.
- */
-export type WixAppInstalled = InstallOutcome
-/**
  * A Wix app profile, as stored (no secret) and as shown.
  */
 export type WixAppProfile = { id: string; name: string; appId: string; strategy: Strategy; 
@@ -792,14 +797,6 @@ listening: boolean;
  * Why it is not (its port is taken), with what to do.
  */
 serveError: string | null }
-/**
- * Emitted when a held token could not be renewed and was dropped.
- */
-export type WixAppRenewalFailed = { profileId: string; instanceId: string; message: string }
-/**
- * Emitted when the core renewed a held token before it expired (whether or not the view is open).
- */
-export type WixAppTokenRenewed = AppTokenStatus
 
 /** tauri-specta globals **/
 
