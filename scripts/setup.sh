@@ -16,6 +16,7 @@ apt_packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libssl-dev libxdo-dev librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 procps
   xdg-utils desktop-file-utils
+  imagemagick xdotool
 )
 missing=()
 for pkg in "${apt_packages[@]}"; do

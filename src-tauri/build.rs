@@ -6,6 +6,9 @@
 
 const COMMANDS: &[&str] = &[
     "subscribe_events",
+    "system_theme",
+    "stored_data",
+    "remove_all_data",
     "app_info",
     "check_keyring",
     "recent_deep_links",

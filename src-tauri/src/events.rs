@@ -13,6 +13,7 @@ use serde::Serialize;
 use tauri::ipc::Channel;
 
 use crate::deep_link::DeepLinkRecord;
+use crate::theme::Theme;
 
 /// Everything the app tells the window without being asked.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -26,6 +27,8 @@ pub enum AppEvent {
     WixAppInstalled(InstallOutcome),
     /// The core renewed a held Wix app token before it expired (open view or not).
     WixAppTokenRenewed(AppTokenStatus),
+    /// The desktop switched between light and dark (`None`: no preference; follow the webview).
+    ThemeChanged(Option<Theme>),
     /// A held Wix app token could not be renewed and was dropped.
     #[serde(rename_all = "camelCase")]
     WixAppRenewalFailed {
@@ -43,6 +46,7 @@ impl AppEvent {
             Self::WixAppInstalled(_) => "wixAppInstalled",
             Self::WixAppTokenRenewed(_) => "wixAppTokenRenewed",
             Self::WixAppRenewalFailed { .. } => "wixAppRenewalFailed",
+            Self::ThemeChanged(_) => "themeChanged",
         }
     }
 }

@@ -13,6 +13,7 @@ mod members;
 mod oauth_apps;
 mod projects;
 mod state;
+mod theme;
 mod wix_apps;
 
 use tauri::{AppHandle, Manager};
@@ -33,6 +34,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(collect_commands![
             events::subscribe_events,
+            theme::system_theme,
+            diagnostics::stored_data,
+            diagnostics::remove_all_data,
             diagnostics::app_info,
             diagnostics::check_keyring,
             recent_deep_links,
@@ -102,6 +106,8 @@ pub fn run() {
         .plugin(log_plugin())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        // The window comes back where and as large as the user left it (saved at exit, in the config folder).
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             app.manage(EventHub::default());
@@ -115,6 +121,8 @@ pub fn run() {
             app.manage(state);
             wire_deep_links(app.handle());
             wix_apps::forward_events(app.handle());
+            theme::watch(app.handle());
+            exit_on_signals(app.handle());
             Ok(())
         })
         .run(context)
@@ -207,6 +215,34 @@ fn deliver(app: &AppHandle, raw: &str, source: DeepLinkSource) {
             .emit(AppEvent::SignInFinished(outcome));
         bring_to_front(&handle);
     });
+}
+
+/// A session that ends (logout, shutdown: SIGTERM), a closed terminal (SIGHUP) or Ctrl+C (SIGINT) quits the app
+/// through its event loop, as closing the window does, so what is saved at exit (the window's size and place) is
+/// saved then too.
+fn exit_on_signals(app: &AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::interrupt(),
+        ] {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                match signal(kind) {
+                    Ok(mut received) => {
+                        if received.recv().await.is_some() {
+                            log::info!("quitting on signal {}", kind.as_raw_value());
+                            app.exit(0);
+                        }
+                    }
+                    Err(e) => log::warn!("cannot watch signal {}: {e}", kind.as_raw_value()),
+                }
+            });
+        }
+    }
 }
 
 fn bring_to_front(app: &AppHandle) {

@@ -76,6 +76,7 @@ pub struct Desk {
     /// Wix app OAuth profiles and their loopback App URL / Redirect URL servers.
     pub wix_apps: Arc<WixApps>,
     wix_base: url::Url,
+    data_dir: std::path::PathBuf,
 }
 
 /// Where member sign-in returns by default: the app's deep link.
@@ -113,7 +114,13 @@ impl Desk {
             secrets,
             sandbox,
             wix_base: options.wix_api,
+            data_dir: data_dir.to_owned(),
         })
+    }
+
+    /// Where the desk keeps its files.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// Where connected projects' Wix API is (Wix's, unless a test moved it).

@@ -19,6 +19,7 @@ pub mod error;
 pub mod files;
 pub mod oauth_apps;
 pub mod projects;
+pub mod removal;
 pub mod sandbox;
 pub mod secrets;
 pub mod sign_in;

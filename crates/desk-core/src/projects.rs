@@ -16,7 +16,7 @@ use crate::secrets::{Entry, Owner, Secrets};
 
 /// The sandbox project's fixed ID.
 pub const SANDBOX_ID: &str = "sandbox";
-const FILE_NAME: &str = "projects.json";
+pub(crate) const FILE_NAME: &str = "projects.json";
 const FILE_VERSION: u32 = 1;
 
 /// Which Wix scope a project's admin calls address: one site (`wix-site-id`) or a whole account

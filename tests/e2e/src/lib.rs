@@ -89,9 +89,21 @@ impl Profile {
         }
     }
 
+    /// Where this profile's app keeps its config (the window's size and place) and cache: its own folders, so no
+    /// test sees another's window state, and none lands in the developer's home.
+    pub fn config_home(&self) -> PathBuf {
+        self.data_dir.join("xdg-config")
+    }
+
+    pub fn cache_home(&self) -> PathBuf {
+        self.data_dir.join("xdg-cache")
+    }
+
     /// The environment the app reads its overrides from.
-    pub fn env(&self) -> [(&'static str, String); 3] {
+    pub fn env(&self) -> [(&'static str, String); 5] {
         [
+            ("XDG_CONFIG_HOME", self.config_home().display().to_string()),
+            ("XDG_CACHE_HOME", self.cache_home().display().to_string()),
             ("OAUTHDESK_DATA_DIR", self.data_dir.display().to_string()),
             ("OAUTHDESK_KEYRING_SERVICE", self.keyring_service.clone()),
             (
@@ -319,6 +331,15 @@ impl App {
 
     /// Save what the user sees as `<screenshot dir>/<name>.png` and return its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // WebKit's snapshot is of the last frame it painted: wait until the current state has been painted.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .expect("the window paints frames");
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();

@@ -12,6 +12,37 @@ export const commands = {
 async subscribeEvents(channel: TAURI_CHANNEL<AppEvent>) : Promise<void> {
     await TAURI_INVOKE("subscribe_events", { channel });
 },
+/**
+ * The desktop's light or dark preference, or `None` when there is no portal to ask or it has no preference.
+ */
+async systemTheme() : Promise<Theme | null> {
+    return await TAURI_INVOKE("system_theme");
+},
+/**
+ * Everything "Remove all OAuth Desk data" would delete now.
+ */
+async storedData() : Promise<Result<StoredDataView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("stored_data") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Delete every keyring entry and file OAuth Desk wrote, then quit: nothing is left to run on. Work that could
+ * write again stops first (see `Desk::remove_all_data`); the app leaves with `exit`, not through the event loop,
+ * so no plugin writes its files (the window-state plugin saves at a normal exit) after they are gone. A keyring
+ * that refuses a deletion stops it with an error, and the app stays open to try again.
+ */
+async removeAllData() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_all_data") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
 async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
@@ -489,10 +520,18 @@ export type AppEvent =
  */
 { kind: "wixAppTokenRenewed"; payload: AppTokenStatus } | 
 /**
+ * The desktop switched between light and dark (`None`: no preference; follow the webview).
+ */
+{ kind: "themeChanged"; payload: Theme | null } | 
+/**
  * A held Wix app token could not be renewed and was dropped.
  */
 { kind: "wixAppRenewalFailed"; payload: { profileId: string; instanceId: string; message: string } }
 export type AppInfo = { version: string; 
+/**
+ * The SPDX license expression OAuth Desk is distributed under.
+ */
+license: string; 
 /**
  * The custom URI scheme the app answers, e.g. `oauthdesk`.
  */
@@ -756,7 +795,27 @@ export type SortField =
  */
 "default" | "name" | "createdDate"
 export type SortOrder = "asc" | "desc"
+/**
+ * What "Remove all OAuth Desk data" will delete, for its confirmation. Names and places only.
+ */
+export type StoredDataView = { 
+/**
+ * The keyring service the entries are stored under.
+ */
+keyringService: string; 
+/**
+ * One line per keyring entry: what it is and whose.
+ */
+keyringEntries: string[]; 
+/**
+ * Folders and files, full paths: the app's data, logs, window size and webview data.
+ */
+files: string[] }
 export type Strategy = "basic" | "advanced"
+/**
+ * The desktop's preference.
+ */
+export type Theme = "light" | "dark"
 /**
  * One request of the sign-in timeline (values redacted: method, path, status, time only).
  */
