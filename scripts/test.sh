@@ -34,6 +34,12 @@ if [[ -x tests/sdk-conformance/run.sh ]]; then
   WIX_EMULATOR_BIN="$PWD/target/debug/wix-emulator" tests/sdk-conformance/run.sh
 fi
 
+if [[ -x tests/sdk-conformance/wire.sh ]]; then
+  step "wire conformance: our client's requests vs the official SDK's, operation by operation"
+  WIX_EMULATOR_BIN="$PWD/target/debug/wix-emulator" WIRE_CLIENT_BIN="$PWD/target/debug/examples/wire_flows" \
+    tests/sdk-conformance/wire.sh
+fi
+
 step "security: every attack refused, no value leaked"
 scripts/security-summary.sh target/test-output.log
 

@@ -168,7 +168,7 @@ pub async fn member_login(
     Ok(state
         .desk
         .sign_in
-        .login(&t, &credentials.email, &password)
+        .login(&t, &credentials.email, &password, None)
         .await?)
 }
 
@@ -185,7 +185,7 @@ pub async fn member_register(
     Ok(state
         .desk
         .sign_in
-        .register(&t, &credentials.email, &password)
+        .register(&t, &credentials.email, &password, None)
         .await?)
 }
 
@@ -266,7 +266,7 @@ pub async fn logout_member(
     client_id: String,
 ) -> Result<bool> {
     let t = target(&state, &project_id, &client_id)?;
-    let url = state.desk.sign_in.logout(&t).await?;
+    let url = state.desk.sign_in.logout(&t, None).await?.logout_url;
     if let Some(url) = &url
         && let Err(e) = open_page(&app, &state, url.as_str())
     {

@@ -370,7 +370,7 @@ mod tests {
                 .unwrap();
             let tokens = wix_client::visitor::Tokens {
                 access_token: Secret::from("a"),
-                expires_at: chrono::Utc::now(),
+                expires_at: Some(chrono::Utc::now()),
                 refresh_token: Secret::from("r"),
                 role: wix_client::visitor::Role::Member,
             };

@@ -180,6 +180,18 @@ pub fn redact(url: &url::Url) -> String {
     out
 }
 
+/// Whether `url` arrives at `redirect_uri` (same `scheme://host[:port]/path`; query and fragment aside).
+pub fn arrives_at(url: &url::Url, redirect_uri: &str) -> bool {
+    target_of(url) == expected_target(redirect_uri)
+}
+
+/// The target a callback for `redirect_uri` must have.
+fn expected_target(redirect_uri: &str) -> String {
+    url::Url::parse(redirect_uri)
+        .map(|u| target_of(&u))
+        .unwrap_or_else(|_| redirect_uri.to_owned())
+}
+
 /// `scheme://host[:port]/path` — what must match the redirect URI (case of scheme and host ignored by `url`).
 fn target_of(url: &url::Url) -> String {
     let mut bare = url.clone();
@@ -403,9 +415,7 @@ impl PendingFlows {
             .into());
         };
         let flow_id = flow_id.clone();
-        let expected = url::Url::parse(flow.redirect_uri())
-            .map(|u| target_of(&u))
-            .unwrap_or_else(|_| flow.redirect_uri().to_owned());
+        let expected = expected_target(flow.redirect_uri());
         if callback.target != expected {
             return Err(Rejection::WrongTarget {
                 expected,

@@ -314,6 +314,7 @@ fn seed_data() -> Data {
             wix_pages_domains_mappings: Vec::<DomainMapping>::new(),
             redirect_url_wix_pages: None,
             created_date: date(day),
+            allow_secret_generation: true,
         },
         secret: format!("emu-secret-seeded-{i}"),
     };

@@ -75,6 +75,8 @@ pub struct SettingsPatch {
     pub require_captcha: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_published: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorize_with_page: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -95,6 +97,12 @@ impl SettingsPatch {
 
     pub fn site_published(mut self, on: bool) -> Self {
         self.site_published = Some(on);
+        self
+    }
+
+    /// `prompt=none` answers with an auto-submitting page instead of a redirect ([`Settings::authorize_with_page`]).
+    pub fn authorize_with_page(mut self, on: bool) -> Self {
+        self.authorize_with_page = Some(on);
         self
     }
 }
@@ -545,6 +553,47 @@ pub async fn play_login(auth_url: &str, action: LoginAction, email: &str) -> Str
     assert!(
         status.is_redirection(),
         "the hosted login form answered {status}, not a redirect: {}",
+        done.text().await.unwrap_or_default()
+    );
+    done.headers()["location"]
+        .to_str()
+        .expect("a textual Location")
+        .to_owned()
+}
+
+/// Play a browser that runs the page a `prompt=none` login answers with when the emulator's
+/// [`Settings::authorize_with_page`] is on: open `auth_url` (it must answer 200 with the auto-submitting form),
+/// submit the form as its script would, and return the URL the submission redirects to (the app's callback, with a
+/// code or an error). Panics when the page is not that form or the submission does not redirect.
+pub async fn play_authorize_page(auth_url: &str) -> String {
+    let browser = browser();
+    let url = Url::parse(auth_url).unwrap_or_else(|e| panic!("the login URL {auth_url:?}: {e}"));
+    let page = browser
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("open the authorize page {url}: {e}"));
+    assert_eq!(page.status(), 200, "the authorize page {url}");
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        html.contains(r#"data-testid="authorize-page-form""#)
+            && html.contains(r#"name="action" value="session""#)
+            && html.contains(".submit()"),
+        "not the auto-submitting authorize page: {html}"
+    );
+    // The form's hidden fields are the URL's own parameters, plus the action.
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.push(("action".to_owned(), "session".to_owned()));
+    let done = browser
+        .post(url.join("/oauth2/authorize").expect("a URL"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("submit the authorize page's form: {e}"));
+    let status = done.status();
+    assert!(
+        status.is_redirection(),
+        "the authorize page's form answered {status}, not a redirect: {}",
         done.text().await.unwrap_or_default()
     );
     done.headers()["location"]

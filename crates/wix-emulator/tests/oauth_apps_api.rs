@@ -407,3 +407,101 @@ async fn emulator_only_listing_and_clearing_of_oauth_apps() {
     admin.clear_oauth_apps().await.unwrap();
     assert_eq!(admin.oauth_apps().await.unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn generate_secret_works_once_replaces_the_old_secret_and_flips_allow_secret_generation() {
+    let api = Api::start().await;
+    let (_, body) = api.create(json!({"name": "Regen"})).await;
+    let app = &body["oAuthApp"];
+    let id = app["id"].as_str().unwrap();
+    let old = app["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app["allowSecretGeneration"], true);
+    let path = format!("oauth-app/v1/oauth-apps/{id}/generate-secret");
+    let (status, generated) = api
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"oAuthAppId": id})),
+        )
+        .await;
+    assert_eq!(status, 200, "{generated}");
+    let new = generated["oAuthAppSecret"].as_str().unwrap();
+    assert!(new.starts_with("emu-secret-") && new != old);
+    // The old secret stops working: what Wix holds now is the new one, and generation is spent.
+    let (_, read) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}/secret?oAuthAppId={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(read["oAuthAppSecret"], new);
+    let (_, got) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}?oAuthAppId={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(got["oAuthApp"]["allowSecretGeneration"], false);
+    let (status, again) = api
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"oAuthAppId": id})),
+        )
+        .await;
+    assert_eq!(status, 428, "{again}");
+    assert_eq!(
+        again["details"]["applicationError"]["code"],
+        "SECRET_ALREADY_GENERATED"
+    );
+    let (_, still) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}/secret"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        still["oAuthAppSecret"], new,
+        "a refused generation changes nothing"
+    );
+
+    // Another app's ID in the body, an unknown app, and a wrong API key are refused.
+    let (status, _) = api
+        .call(
+            reqwest::Method::POST,
+            &format!(
+                "oauth-app/v1/oauth-apps/{}/generate-secret",
+                SEEDED_APP_IDS[1]
+            ),
+            Some(json!({"oAuthAppId": id})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = api
+        .call(
+            reqwest::Method::POST,
+            "oauth-app/v1/oauth-apps/00000000-0000-4000-8000-00000000dead/generate-secret",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let refused = api
+        .http
+        .post(api.url(&format!(
+            "oauth-app/v1/oauth-apps/{}/generate-secret",
+            SEEDED_APP_IDS[1]
+        )))
+        .header("authorization", "wrong-key")
+        .header("wix-site-id", &api.emulator.admin().site_id)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let listed = AdminClient::of(&api.emulator).oauth_apps().await.unwrap();
+    let seeded = listed.iter().find(|a| a.id == SEEDED_APP_IDS[1]).unwrap();
+    assert!(seeded.allow_secret_generation, "refusals spent nothing");
+}
