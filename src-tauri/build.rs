@@ -6,6 +6,10 @@
 
 const COMMANDS: &[&str] = &[
     "subscribe_events",
+    "captcha_help",
+    "external_login_with_session",
+    "generate_app_secret",
+    "read_app_secret_from_wix",
     "system_theme",
     "stored_data",
     "remove_all_data",

@@ -251,7 +251,9 @@ async cancelBrowserLogin(flowId: string) : Promise<Result<boolean, AppError>> {
 }
 },
 /**
- * Custom login with email and password; the session token becomes member tokens with no browser.
+ * Custom login with email and password. The session token becomes member tokens directly when Wix redirects
+ * with the code; when it serves a page instead, that page finishes in the system browser (see
+ * [`continue_in_browser`]).
  */
 async memberLogin(projectId: string, clientId: string, credentials: Credentials) : Promise<Result<LoginOutcome, AppError>> {
     try {
@@ -311,11 +313,58 @@ async renewTokens(projectId: string, clientId: string) : Promise<Result<TokenSta
 }
 },
 /**
- * Log out: the logout page opens in the system browser and the local tokens are forgotten.
+ * Log out like the SDK (with `postFlowUrl`, where the logout page returns to, when one is given). The local
+ * tokens are always forgotten; the logout page, when Wix gave one, opens in the system browser.
  */
-async logoutMember(projectId: string, clientId: string) : Promise<Result<boolean, AppError>> {
+async logoutMember(projectId: string, clientId: string, postFlowUrl: string | null) : Promise<Result<LogoutOutcome, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("logout_member", { projectId, clientId }) };
+    return { status: "ok", data: await TAURI_INVOKE("logout_member", { projectId, clientId, postFlowUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The reCAPTCHA site keys the SDK exposes and how to get a token for them (and, for the sandbox, its test token).
+ */
+async captchaHelp(projectId: string) : Promise<Result<CaptchaHelp, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("captcha_help", { projectId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * External login "with session" (the SDK's `getMemberTokensForExternalLoginWithSession`): sign-on by email with
+ * the API key, then the session token becomes member tokens.
+ */
+async externalLoginWithSession(projectId: string, clientId: string, email: string, verifyEmail: boolean, apiKey: Secret | null) : Promise<Result<TokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("external_login_with_session", { projectId, clientId, email, verifyEmail, apiKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Generate the app's client secret on Wix (allowed once per app; an older secret stops working). The secret is in
+ * the OS keyring before it is returned, and shown once, like a created app's.
+ */
+async generateAppSecret(projectId: string, clientId: string) : Promise<Result<AppSecret, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("generate_app_secret", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Read the app's client secret from Wix (`getOAuthAppSecret`) and keep it in the OS keyring.
+ */
+async readAppSecretFromWix(projectId: string, clientId: string) : Promise<Result<AppSecret, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("read_app_secret_from_wix", { projectId, clientId }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -553,6 +602,19 @@ sandboxUrl: string;
  */
 testSwitches: string[] }
 /**
+ * The result of "Generate secret" (or "Read secret from Wix"): the secret, already in the keyring unless
+ * `storage` says otherwise, for the one-time dialog. No `Debug`: it carries the secret.
+ */
+export type AppSecret = { clientId: string; secret: string; 
+/**
+ * `saved` or `notSaved` (then the dialog must not close until the user has copied it).
+ */
+storage: SecretStorage; 
+/**
+ * The generation's answer was lost, and the secret was read back from Wix instead.
+ */
+recovered: boolean }
+/**
  * An access token as the UI sees it: no value.
  */
 export type AppTokenStatus = { profileId: string; instanceId: string; strategy: Strategy; 
@@ -590,6 +652,28 @@ export type CallbackOutcome = {
  */
 flowId: string | null; projectId: string | null; clientId: string | null; accepted: boolean; message: string }
 /**
+ * What the captcha field shows: the reCAPTCHA site keys the SDK exposes, how to obtain a token, and the
+ * sandbox's test token where it applies.
+ */
+export type CaptchaHelp = { visibleSiteKey: string; invisibleSiteKey: string; howTo: string; 
+/**
+ * For the sandbox: the token its emulator accepts when its captcha setting is on.
+ */
+sandboxToken: string | null }
+/**
+ * Captcha tokens typed for a custom login or registration (the SDK's `captchaTokens`). Empty ones count as
+ * absent. No `Debug`: it carries tokens.
+ */
+export type CaptchaInput = { 
+/**
+ * From the visible reCAPTCHA widget ([`CaptchaHelp::visible_site_key`]).
+ */
+recaptchaToken: Secret | null; 
+/**
+ * From invisible reCAPTCHA ([`CaptchaHelp::invisible_site_key`]).
+ */
+invisibleRecaptchaToken: Secret | null }
+/**
  * One claim of a JWT access token, decoded but **not verified**.
  */
 export type Claim = { name: string; value: string }
@@ -608,7 +692,11 @@ export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage:
 /**
  * An email and password from the form. No `Debug`: it carries the password.
  */
-export type Credentials = { email: string; password: Secret }
+export type Credentials = { email: string; password: Secret; 
+/**
+ * reCAPTCHA tokens, for a site that asks for them.
+ */
+captcha?: CaptchaInput | null }
 /**
  * One received deep link, safe to show and log: the query and fragment values are replaced by `…`.
  */
@@ -680,9 +768,15 @@ hasRefreshToken?: boolean }
  */
 export type LoginOutcome = 
 /**
- * Member tokens are held and saved.
+ * Member tokens are held and saved: Wix redirected with a code at once (the direct path).
  */
 { kind: "signedIn"; status: TokenStatus } | 
+/**
+ * The session token needs a page that can run: open `login.authUrl` in the system browser. The login waits
+ * for its deep-link callback like a Wix-managed one (cancel it with [`SignIn::cancel_browser_login`]); the
+ * callback finishes it in [`SignIn::complete`]. `reason` says what Wix answered instead of the code.
+ */
+{ kind: "continueInBrowser"; login: BrowserLogin; reason: string } | 
 /**
  * A code was emailed: send it with "verify".
  */
@@ -695,6 +789,23 @@ export type LoginOutcome =
  * Refused; `code` is the SDK's `errorCode` (e.g. `invalidPassword`).
  */
 { kind: "failed"; code: string | null; message: string }
+/**
+ * What a logout did. The local tokens are forgotten in every case.
+ */
+export type LogoutOutcome = { 
+/**
+ * The Wix logout page to open in the system browser (it ends the Wix session), when Wix gave one.
+ */
+logoutUrl: string | null; 
+/**
+ * Why Wix refused the logout session, when it did (the local tokens were forgotten anyway).
+ */
+refused: string | null; 
+/**
+ * Whether `logout_url` returns to the `postFlowUrl` asked for: false when none was asked, or when Wix
+ * refused the one given and the page was made without it.
+ */
+returnsToPostFlowUrl: boolean }
 /**
  * What the user types to connect a Wix project. No `Debug`: it carries the API key.
  */
@@ -714,7 +825,12 @@ port: number | null }
 /**
  * An app with every field, for the details and edit views.
  */
-export type OAuthAppDetails = { id: string; createdDate: string; fields: OAuthAppFields; secretSaved: boolean }
+export type OAuthAppDetails = { id: string; createdDate: string; fields: OAuthAppFields; secretSaved: boolean; 
+/**
+ * Whether Wix still allows generating a secret for this app (it does once: "Generate secret"); `None` when
+ * Wix did not say.
+ */
+allowSecretGeneration: boolean | null }
 /**
  * Every editable field of an OAuth app. Empty strings and lists mean "not set".
  */
@@ -817,9 +933,14 @@ export type Strategy = "basic" | "advanced"
  */
 export type Theme = "light" | "dark"
 /**
- * One request of the sign-in timeline (values redacted: method, path, status, time only).
+ * One request of the sign-in timeline (values redacted: method, path, status, time only), or a step the
+ * workbench took (`method` is `STEP`, `path` names the step, `note` says what happened; no status).
  */
-export type TimelineEntry = { at: string; method: string; path: string; status: number | null; millis: number }
+export type TimelineEntry = { at: string; method: string; path: string; status: number | null; millis: number; 
+/**
+ * For a step: what happened (e.g. which path a session token took). Never a value.
+ */
+note: string | null }
 /**
  * What the tokens panel shows. Never a token value.
  */
