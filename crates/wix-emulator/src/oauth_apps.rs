@@ -185,7 +185,13 @@ pub async fn secret(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     authorize_admin(&state, &headers)?;
-    Ok(Json(json!({ "oAuthAppSecret": find(&state, &id)?.secret })))
+    let secret = find(&state, &id)?.secret;
+    if secret.is_empty() {
+        return Err(ApiError::not_found(
+            "the sandbox keeps the secrets it issued in memory only, and it restarted since: generate or create again",
+        ));
+    }
+    Ok(Json(json!({ "oAuthAppSecret": secret })))
 }
 
 /// `POST /oauth-app/v1/oauth-apps/{id}/generate-secret` (body `{"oAuthAppId"}`, as the SDK sends it) →

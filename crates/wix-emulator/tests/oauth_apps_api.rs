@@ -358,11 +358,33 @@ async fn state_persists_to_its_file_and_reset_restores_the_seed() {
     let api = Api::with(config.clone()).await;
     let (_, body) = api.create(json!({"name": "Persisted"})).await;
     let id = body["oAuthApp"]["id"].as_str().unwrap().to_owned();
+    let secret = body["oAuthApp"]["secret"].as_str().unwrap().to_owned();
+    let secret_path = format!("oauth-app/v1/oauth-apps/{id}/secret");
+    let (status, read) = api.call(reqwest::Method::GET, &secret_path, None).await;
+    assert_eq!(
+        (status, read["oAuthAppSecret"].as_str()),
+        (StatusCode::OK, Some(secret.as_str()))
+    );
     api.emulator.shutdown().await;
+    // The file holds no issued secret (they stay in memory), only the seeded apps' public demo ones are derivable.
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !file.contains(&secret),
+        "the state file holds a client secret"
+    );
+    assert!(
+        !file.contains("emu-secret-"),
+        "the state file holds a client secret"
+    );
 
     let api = Api::with(config).await;
     let found = api.query(json!({"filter": {"id": id}})).await;
     assert_eq!(names(&found), ["Persisted"]);
+    let (status, read) = api.call(reqwest::Method::GET, &secret_path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{read}");
+    let seeded = format!("oauth-app/v1/oauth-apps/{}/secret", SEEDED_APP_IDS[1]);
+    let (_, read) = api.call(reqwest::Method::GET, &seeded, None).await;
+    assert_eq!(read["oAuthAppSecret"], "emu-secret-seeded-1");
     api.emulator.reset();
     assert_eq!(api.query(json!({})).await["pagingMetadata"]["total"], 4);
     std::fs::remove_dir_all(dir).unwrap();
