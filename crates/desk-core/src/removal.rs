@@ -74,13 +74,16 @@ impl Desk {
     /// that refuses a deletion stops the removal with the entries it kept still listed, and no file removed, so
     /// running it again finishes the job.
     pub async fn remove_all_data(&self) -> Result<RemovedData> {
+        let entries_before = self.secrets.names().len();
         for project in self.projects.list() {
             self.sign_in.forget_project(&project.id);
         }
         for view in self.wix_apps.list() {
             self.wix_apps.remove(&view.profile.id).await?;
         }
-        let keyring_entries = self.secrets.remove_all().await?;
+        self.secrets.remove_all().await?;
+        // Removing the Wix app profiles deleted their own entries first: count every entry that went.
+        let keyring_entries = entries_before.saturating_sub(self.secrets.names().len());
         self.sandbox.reset();
         let doomed = self.own_files();
         let files = crate::blocking(move || {
