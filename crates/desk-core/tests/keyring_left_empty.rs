@@ -54,7 +54,7 @@ async fn desk_holding_everything(
     };
     let desk = Desk::open_with(
         dir.path(),
-        Arc::new(KeyringStore::new(service.clone())),
+        Arc::new(KeyringStore::new(service)),
         options,
     )
     .await
