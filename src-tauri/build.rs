@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "captcha_help",
     "external_login_with_session",
     "generate_app_secret",
+    "diagnose_redirect",
+    "add_exact_redirect_uri",
     "read_app_secret_from_wix",
     "system_theme",
     "stored_data",

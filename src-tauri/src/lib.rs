@@ -68,6 +68,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             members::captcha_help,
             members::external_login_with_session,
             oauth_apps::generate_app_secret,
+            oauth_apps::diagnose_redirect,
+            oauth_apps::add_exact_redirect_uri,
             oauth_apps::read_app_secret_from_wix,
             members::forget_tokens,
             members::copy_auth_header,

@@ -15,6 +15,7 @@
 //! methods against the real emulator and a real or in-memory keyring.
 
 pub mod desk;
+pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod oauth_apps;

@@ -52,13 +52,9 @@ async fn desk_holding_everything(
         wix_api: wix.base_url().clone(),
         ..DeskOptions::default()
     };
-    let desk = Desk::open_with(
-        dir.path(),
-        Arc::new(KeyringStore::new(service)),
-        options,
-    )
-    .await
-    .unwrap();
+    let desk = Desk::open_with(dir.path(), Arc::new(KeyringStore::new(service)), options)
+        .await
+        .unwrap();
     let project = desk
         .add_project(NewProject {
             name: "Staging".into(),

@@ -360,6 +360,29 @@ async generateAppSecret(projectId: string, clientId: string) : Promise<Result<Ap
 }
 },
 /**
+ * The redirect-URI doctor: will Wix take this URI for this app (a login's redirect URI when `login`, else a
+ * logout or reset page's return URL, against the allowed domains), and if not, why, in words.
+ */
+async diagnoseRedirect(projectId: string, clientId: string, uri: string, login: boolean) : Promise<Result<Diagnosis, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diagnose_redirect", { projectId, clientId, uri, login }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Add exactly this URI": merged into the list Wix has now, sent as a one-field mask (Wix's limit: 20).
+ */
+async addExactRedirectUri(projectId: string, clientId: string, uri: string) : Promise<Result<OAuthAppDetails, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_exact_redirect_uri", { projectId, clientId, uri }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Read the app's client secret from Wix (`getOAuthAppSecret`) and keep it in the OS keyring.
  */
 async readAppSecretFromWix(projectId: string, clientId: string) : Promise<Result<AppSecret, AppError>> {
@@ -733,6 +756,47 @@ export type DeepLinkVerdict =
  * Not a callback of ours; `reason` says why.
  */
 { kind: "rejected"; reason: string }
+/**
+ * The doctor's answer.
+ */
+export type Diagnosis = 
+/**
+ * Not an absolute URI: Wix would refuse it whatever the list says.
+ */
+{ kind: "invalid"; reason: string } | 
+/**
+ * Exactly in the list: Wix takes it.
+ */
+{ kind: "allowed" } | 
+/**
+ * Not in the list; `closest` is the allowed URI it nearly matches, and `differences` says how.
+ */
+{ kind: "nearMiss"; closest: string; differences: Difference[]; explanations: string[] } | 
+/**
+ * Not in the list, and nothing in it is close.
+ */
+{ kind: "notAllowed"; reason: string }
+/**
+ * How one URI compares with an allowed one.
+ */
+export type Difference = { kind: "scheme"; typed: string; allowed: string } | 
+/**
+ * The same host, but `localhost` on one side and a loopback address on the other.
+ */
+{ kind: "loopbackName"; typed: string; allowed: string } | 
+/**
+ * The same host but for letter case.
+ */
+{ kind: "hostCase"; typed: string; allowed: string } | { kind: "host"; typed: string; allowed: string } | { kind: "port"; typed: string; allowed: string } | 
+/**
+ * The same path but for a trailing slash.
+ */
+{ kind: "trailingSlash"; typed_has_it: boolean } | { kind: "path"; typed: string; allowed: string } | { kind: "query"; typed: string; allowed: string } | { kind: "fragment"; typed: string; allowed: string } | 
+/**
+ * The same address written differently (a default port written out, percent-encoding, letter case in an
+ * escape): Wix compares the text.
+ */
+{ kind: "spelling"; typed: string; allowed: string }
 export type DomainMapping = { origin: string; destination: string }
 /**
  * One field the user must fix, named as the form names it.
