@@ -300,6 +300,59 @@ fn compare(
     differences
 }
 
+impl crate::Desk {
+    /// The doctor on an app as Wix has it now: the URI against its allowed redirect URIs (`login: true`) or its
+    /// allowed domains (a logout or reset page's return URL).
+    pub async fn diagnose_redirect(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        uri: &str,
+        login: bool,
+    ) -> crate::Result<Diagnosis> {
+        let app = self.get_app(project_id, client_id).await?;
+        Ok(if login {
+            check_redirect_uri(uri, &app.fields.allowed_redirect_uris)
+        } else {
+            check_redirect_domain(uri, &app.fields.allowed_redirect_domains)
+        })
+    }
+
+    /// "Add exactly this URI": read the app from Wix now, add the URI to the list Wix has (a PATCH replaces the
+    /// whole list, so a list read earlier could drop someone else's change), and send only that field. Already
+    /// there: nothing is sent. Wix allows at most 20.
+    pub async fn add_redirect_uri(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        uri: &str,
+    ) -> crate::Result<crate::oauth_apps::OAuthAppDetails> {
+        let uri = uri.trim();
+        if let Diagnosis::Invalid { reason } = check_redirect_uri(uri, &[]) {
+            return Err(crate::CoreError::invalid("redirectUri", reason));
+        }
+        let app = self.get_app(project_id, client_id).await?;
+        if app.fields.allowed_redirect_uris.iter().any(|a| a == uri) {
+            return Ok(app);
+        }
+        if app.fields.allowed_redirect_uris.len() >= MAX_REDIRECT_URIS {
+            return Err(crate::CoreError::invalid(
+                "redirectUri",
+                format!(
+                    "The app already allows {MAX_REDIRECT_URIS} redirect URIs, Wix's limit: remove one it no longer needs first."
+                ),
+            ));
+        }
+        let mut edited = app.fields.clone();
+        edited.allowed_redirect_uris.push(uri.to_owned());
+        self.update_app(project_id, client_id, &app.fields, &edited)
+            .await
+    }
+}
+
+/// Wix's limit on an OAuth app's allowed redirect URIs.
+pub const MAX_REDIRECT_URIS: usize = 20;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,56 +503,3 @@ mod tests {
         ));
     }
 }
-
-impl crate::Desk {
-    /// The doctor on an app as Wix has it now: the URI against its allowed redirect URIs (`login: true`) or its
-    /// allowed domains (a logout or reset page's return URL).
-    pub async fn diagnose_redirect(
-        &self,
-        project_id: &str,
-        client_id: &str,
-        uri: &str,
-        login: bool,
-    ) -> crate::Result<Diagnosis> {
-        let app = self.get_app(project_id, client_id).await?;
-        Ok(if login {
-            check_redirect_uri(uri, &app.fields.allowed_redirect_uris)
-        } else {
-            check_redirect_domain(uri, &app.fields.allowed_redirect_domains)
-        })
-    }
-
-    /// "Add exactly this URI": read the app from Wix now, add the URI to the list Wix has (a PATCH replaces the
-    /// whole list, so a list read earlier could drop someone else's change), and send only that field. Already
-    /// there: nothing is sent. Wix allows at most 20.
-    pub async fn add_redirect_uri(
-        &self,
-        project_id: &str,
-        client_id: &str,
-        uri: &str,
-    ) -> crate::Result<crate::oauth_apps::OAuthAppDetails> {
-        let uri = uri.trim();
-        if let Diagnosis::Invalid { reason } = check_redirect_uri(uri, &[]) {
-            return Err(crate::CoreError::invalid("redirectUri", reason));
-        }
-        let app = self.get_app(project_id, client_id).await?;
-        if app.fields.allowed_redirect_uris.iter().any(|a| a == uri) {
-            return Ok(app);
-        }
-        if app.fields.allowed_redirect_uris.len() >= MAX_REDIRECT_URIS {
-            return Err(crate::CoreError::invalid(
-                "redirectUri",
-                format!(
-                    "The app already allows {MAX_REDIRECT_URIS} redirect URIs, Wix's limit: remove one it no longer needs first."
-                ),
-            ));
-        }
-        let mut edited = app.fields.clone();
-        edited.allowed_redirect_uris.push(uri.to_owned());
-        self.update_app(project_id, client_id, &app.fields, &edited)
-            .await
-    }
-}
-
-/// Wix's limit on an OAuth app's allowed redirect URIs.
-pub const MAX_REDIRECT_URIS: usize = 20;
