@@ -15,6 +15,7 @@
 //! - [`store`]: the traits through which the application keeps tokens and created secrets (the client writes no
 //!   keyring entry itself), and [`store::TokenCell`], single-flight renewal of a held token.
 //! - [`visitor`]: visitor tokens (`OAuthStrategy`), and a token session with proactive, single-flight renewal.
+//! - [`jwt`]: the claims of a JWT-shaped token, decoded (not verified) and bounded, for display.
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
 //!
@@ -32,6 +33,7 @@ pub mod callback;
 pub mod deep_link;
 pub mod error;
 pub mod http;
+pub mod jwt;
 pub mod members;
 pub mod oauth_apps;
 pub mod pages;
