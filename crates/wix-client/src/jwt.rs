@@ -3,7 +3,8 @@
 //!
 //! A token comes from a server, so what it decodes to is bounded before anyone shows it: tokens longer than
 //! [`MAX_TOKEN_LEN`] are not read, at most [`MAX_CLAIMS`] claims are kept, and each name and value loses its
-//! control characters and is shortened (with `…`) to [`MAX_NAME_CHARS`] / [`MAX_VALUE_CHARS`] characters.
+//! control characters (bidirectional-text controls too) and is shortened (with `…`) to [`MAX_NAME_CHARS`] /
+//! [`MAX_VALUE_CHARS`] characters.
 
 use base64::Engine;
 
@@ -56,10 +57,14 @@ pub fn decode_claims(token: &str) -> Vec<Claim> {
         .collect()
 }
 
-/// `text` without control characters, at most `max` characters (then `…`).
+/// `text` without control characters (bidirectional-text controls included), at most `max` characters (then `…`).
 fn shown(text: &str, max: usize) -> String {
     let mut out = String::new();
-    for (count, c) in text.chars().filter(|c| !c.is_control()).enumerate() {
+    for (count, c) in text
+        .chars()
+        .filter(|c| !crate::callback::hidden_control(*c))
+        .enumerate()
+    {
         if count == max {
             out.push('…');
             break;
@@ -120,7 +125,7 @@ mod tests {
         let long = "v".repeat(10_000);
         let name = "n".repeat(1_000);
         let claims = decode_claims(&jwt(&format!(
-            r#"{{"{name}":"{long}","ctl":"a\u001b[31mb\nc"}}"#
+            r#"{{"{name}":"{long}","ctl":"a\u001b[31mb\nc\u202e"}}"#
         )));
         let by_name = |n: &str| claims.iter().find(|c| c.name.starts_with(n)).unwrap();
         let big = by_name("nnn");
