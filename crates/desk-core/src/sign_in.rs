@@ -24,7 +24,6 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use vault::Secret;
 use wix_client::callback::{Accepted, DEFAULT_DEADLINE, PendingFlows, Refused, SavedFlow};
@@ -871,36 +870,22 @@ pub fn status_of(tokens: Option<&Tokens>) -> TokenStatus {
     }
 }
 
-/// The payload claims of a JWT, decoded only (no signature check). Not a JWT: no claims.
+/// The payload claims of a JWT, decoded only (no signature check), bounded for display
+/// ([`wix_client::jwt::decode_claims`]). Not a JWT: no claims.
 pub fn decode_claims(token: &str) -> Vec<Claim> {
-    let mut parts = token.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Vec::new();
-    };
-    let Ok(bytes) =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
-    else {
-        return Vec::new();
-    };
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&bytes)
-    else {
-        return Vec::new();
-    };
-    map.into_iter()
-        .map(|(name, value)| Claim {
-            name,
-            value: match value {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            },
+    wix_client::jwt::decode_claims(token)
+        .into_iter()
+        .map(|c| Claim {
+            name: c.name,
+            value: c.value,
         })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+
     use super::*;
 
     #[test]

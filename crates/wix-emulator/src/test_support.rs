@@ -7,6 +7,9 @@
 //!   `/oauth2/authorize` page and returns the callback URL it redirects to; [`play_install`] follows a Wix app
 //!   install from the "Add app" page through the App URL and the installer's consent to the Redirect URL.
 //!
+//! - [`service`]: the whole emulator (every route and guard) with no listener, to drive in-process with
+//!   `tower::ServiceExt::oneshot` from a chosen state (the fuzz targets do).
+//!
 //! The players panic with a message naming what went wrong (they are test code); the admin client answers
 //! `Result<_, AdminError>` so tests can also assert on refusals.
 
@@ -647,6 +650,33 @@ pub async fn play_install(start: &str) -> Vec<Url> {
     panic!("too many redirects: {visited:?}");
 }
 
+/// The emulator's whole service, every route with its Host, Origin, admin-token and fault layers, without a
+/// listener: drive it in-process with `tower::ServiceExt::oneshot`. It answers as if it listened on `addr`
+/// (requests must carry `Host: <addr>`, and links it makes point at `http://<addr>/`), with the sandbox's
+/// [`crate::AdminCredentials`] and `admin_token` for `/_emulator/v1`. It starts from `data` (e.g. what
+/// `GET /_emulator/v1/state` exported), or else the seeded state; its clock is the wall clock and no fault is
+/// armed, so each call gives a fresh, independent emulator.
+pub fn service(
+    addr: std::net::SocketAddr,
+    admin_token: crate::AdminToken,
+    data: Option<StateData>,
+) -> axum::Router {
+    let state = crate::state::State::new(crate::AdminCredentials::sandbox(), None, true)
+        .expect("an emulator without a state file always starts");
+    if let Some(data) = data {
+        state.write(|current| *current = data);
+    }
+    state.set_base_url(
+        Url::parse(&format!("http://{addr}/")).expect("a socket address makes a URL"),
+    );
+    let access = crate::guard::Access::new(addr, admin_token, false);
+    crate::router(
+        std::sync::Arc::new(state),
+        std::sync::Arc::new(access),
+        true,
+    )
+}
+
 /// Record how many attacks of one class a security test refused, adding them to `<refused>/<total>` in
 /// `<dir>/security/<class>` (several tests may attack the same door), for the test command's one-line summary
 /// (`scripts/security-summary.sh`, which starts from an empty folder). Pass the calling test's
@@ -667,4 +697,44 @@ pub fn record_security_tally(dir: &str, class: &str, refused: usize, total: usiz
         format!("{}/{}\n", before_refused + refused, before_total + total),
     )
     .expect("the security tally");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn token(router: axum::Router, host: &str, client_id: &str) -> StatusCode {
+        let request = Request::post("/oauth2/token")
+            .header("host", host)
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"clientId": client_id, "grantType": "anonymous"}).to_string(),
+            ))
+            .unwrap();
+        router.oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn the_in_process_service_guards_and_starts_from_the_given_state() {
+        let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let admin = || crate::AdminToken::new("fuzz-admin-token-0123456789").unwrap();
+        let seeded = crate::SEEDED_APP_IDS[0];
+        assert_eq!(
+            token(service(addr, admin(), None), "127.0.0.1:9", seeded).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            token(service(addr, admin(), None), "evil.example:9", seeded).await,
+            StatusCode::MISDIRECTED_REQUEST
+        );
+        let empty = service(addr, admin(), Some(StateData::default()));
+        assert_eq!(
+            token(empty, "127.0.0.1:9", seeded).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
 }
