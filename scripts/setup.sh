@@ -38,6 +38,20 @@ if ! command -v tauri-driver >/dev/null && [[ ! -x "$HOME/.cargo/bin/tauri-drive
   cargo install tauri-driver@2.1.0 --locked --quiet
 fi
 
+# --- cargo-afl for the fuzz targets (fuzz/, scripts/fuzz.sh): AFL++ on stable Rust. Installing it builds AFL++ for
+# the current toolchain (a C compiler and make, from build-essential above); after a Rust update, `cargo afl config
+# --build` builds it again for the new one.
+afl_version=0.18.2
+if ! cargo afl --version 2>/dev/null | grep -q "cargo-afl $afl_version"; then
+  say "installing cargo-afl $afl_version (cargo install, builds AFL++, a few minutes)"
+  cargo install "cargo-afl@$afl_version" --locked --quiet
+fi
+rust_release=$(rustc -V | awk '{print $2}')
+if ! compgen -G "${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$rust_release-*/afl.rs-$afl_version/afl/bin/afl-fuzz" >/dev/null; then
+  say "building AFL++ for rustc $rust_release"
+  cargo afl config --build
+fi
+
 # --- Node packages for the UI (and the official-SDK conformance suite), only when the lock file changed.
 npm_install() {
   local dir=$1

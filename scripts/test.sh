@@ -40,6 +40,10 @@ if [[ -x tests/sdk-conformance/wire.sh ]]; then
     tests/sdk-conformance/wire.sh
 fi
 
+step "fuzz: callback URLs, deep links, JWT claims, emulator bodies (AFL++, ${FUZZ_SECONDS:-10} s a target)"
+# A short run from the seed corpora; any crash fails the step. Ten minutes a target: scripts/fuzz.sh 600.
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+
 step "security: every attack refused, no value leaked"
 scripts/security-summary.sh target/test-output.log
 
