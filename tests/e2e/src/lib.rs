@@ -404,6 +404,24 @@ impl App {
             .collect()
     }
 
+    /// Wait until the app's process has exited (it quit by itself, or on a signal the test sent); panic if it
+    /// does not within [`WAIT`].
+    pub async fn wait_until_exited(&self) {
+        let deadline = Instant::now() + WAIT;
+        while !self.app_processes().is_empty() {
+            assert!(Instant::now() < deadline, "the app did not exit");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The names stored under this profile's keyring service, asked of the Secret Service itself (its search API),
+    /// not of the ledger OAuth Desk keeps.
+    pub fn keyring_names(&self) -> Vec<String> {
+        vault::KeyringStore::new(self.profile.keyring_service.clone())
+            .names_in_keyring()
+            .expect("the Secret Service answers")
+    }
+
     /// End the WebDriver session (which closes the app) and stop the drivers.
     pub async fn quit(self) {
         let _ = self.client.clone().close().await;

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use oauth_desk_e2e::{App, WAIT, browser_record, opened_url};
-use vault::KeyringStore;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -140,11 +139,7 @@ async fn the_window_comes_back_at_the_size_and_place_it_was_left() {
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = Instant::now() + WAIT;
-    while !app.app_processes().is_empty() {
-        assert!(Instant::now() < deadline, "the app did not exit");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_until_exited().await;
     let saved = app
         .profile
         .config_home()
@@ -175,12 +170,7 @@ async fn remove_all_data_leaves_nothing_in_the_secret_service_or_on_disk_and_qui
         &[("OAUTHDESK_BROWSER_RECORD", record_env.as_str())],
     )
     .await;
-    let keyring = KeyringStore::new(app.profile.keyring_service.clone());
-    let stored = || {
-        keyring
-            .names_in_keyring()
-            .expect("the Secret Service answers")
-    };
+    let stored = || app.keyring_names();
 
     // Hold visitor tokens and a pending browser login on the sandbox, and a Wix app profile with its secret.
     app.open_members(wix_emulator::SEEDED_APP_IDS[0]).await;
@@ -228,11 +218,7 @@ async fn remove_all_data_leaves_nothing_in_the_secret_service_or_on_disk_and_qui
 
     app.click("[data-testid=remove-all-data]").await;
     app.click("[data-testid=remove-all-confirmed]").await;
-    let deadline = Instant::now() + WAIT;
-    while !app.app_processes().is_empty() {
-        assert!(Instant::now() < deadline, "the app did not quit");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_until_exited().await;
     assert_eq!(stored(), Vec::<String>::new(), "keyring entries were left");
     let left: Vec<String> = std::fs::read_dir(&app.profile.data_dir)
         .unwrap()
