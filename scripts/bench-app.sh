@@ -38,7 +38,7 @@ fi
 say "building the measuring driver"
 cargo build --quiet --locked -p oauth-desk-e2e --example bench_app
 
-version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' src-tauri/tauri.conf.json | head -1)
+version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' tauri.conf.json | head -1)
 app_bin=$target/release/oauth-desk
 app_deb=$target/release/bundle/deb/oauth-desk_${version}_amd64.deb
 base_bin=$target/release/tauri-minimal

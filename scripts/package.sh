@@ -6,8 +6,8 @@
 #
 # The Tauri CLI is the official prebuilt `@tauri-apps/cli` from npm, pinned in ui/package.json and installed by
 # scripts/setup.sh (the same Rust CLI and bundler as the `tauri-cli` crate, which takes many minutes to compile on
-# this project's 2-core machines; see the README). It reads src-tauri/tauri.conf.json and, on Linux,
-# src-tauri/tauri.linux.conf.json; its `beforeBuildCommand` builds the UI, then it builds the release binary and
+# this project's 2-core machines; see the README). It reads tauri.conf.json and, on Linux, tauri.linux.conf.json
+# (at the top level, through their symlinks in src-tauri/); its `beforeBuildCommand` builds the UI, then it builds the release binary and
 # bundles it. The AppImage needs tools the bundler downloads, so it is built only by the release workflow
 # (.github/workflows/release.yml).
 #
@@ -23,8 +23,9 @@ bundles=${1:-deb,rpm}
 tauri=ui/node_modules/.bin/tauri
 [[ -x $tauri ]] || { echo "package: $tauri is missing: run scripts/setup.sh first" >&2; exit 1; }
 
-# The UI's package.json, not another one the CLI might find first, is the front end it checks versions against.
-export TAURI_FRONTEND_PATH=ui
+# The app is src-tauri/ (the CLI would otherwise take the top-level folder, which also holds a tauri.conf.json, for
+# the app), and the UI's package.json is the front end it checks versions against.
+export TAURI_APP_PATH=src-tauri TAURI_FRONTEND_PATH=ui
 "$tauri" build --ci --bundles "$bundles" -- --locked
 
 out="${CARGO_TARGET_DIR:-target}/release/bundle"

@@ -8,8 +8,12 @@ if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -n "${DBUS_SESSION_BUS_ADDRESS:-}
   exec "$bin"
 fi
 echo "No desktop session here: starting OAuth Desk on a virtual display (Xvfb) with a throwaway keyring."
-echo "A screenshot of its window is written to target/run-screenshot.png after a few seconds; Ctrl+C to quit."
+echo "A screenshot of its window is written to target/run-screenshot.png once it shows; Ctrl+C to quit."
 exec scripts/desktop-session.sh bash -c '
   "$0" & app=$!
-  sleep 6 && command -v import >/dev/null && import -window root target/run-screenshot.png && echo "screenshot: target/run-screenshot.png"
+  # The window exists once X knows it by its title; give WebKit a moment to paint its first view, then shoot it.
+  if xdotool search --sync --onlyvisible --name "^OAuth Desk$" >/dev/null 2>&1; then
+    sleep 2
+    import -window root target/run-screenshot.png && echo "screenshot: target/run-screenshot.png"
+  fi
   wait $app' "$bin"

@@ -16,6 +16,7 @@ apt_packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libssl-dev libxdo-dev librsvg2-dev libayatana-appindicator3-dev libdbus-1-dev
   xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 procps
   xdg-utils desktop-file-utils rpm
+  imagemagick xdotool
 )
 missing=()
 for pkg in "${apt_packages[@]}"; do
@@ -46,6 +47,20 @@ if [[ ! -x "$tools/check-jsonschema-0.39.0/bin/check-jsonschema" ]]; then
   rm -rf "$tools/check-jsonschema-0.39.0"
   python3 -m venv "$tools/check-jsonschema-0.39.0"
   "$tools/check-jsonschema-0.39.0/bin/pip" install --quiet --disable-pip-version-check check-jsonschema==0.39.0
+fi
+
+# --- cargo-afl for the fuzz targets (fuzz/, scripts/fuzz.sh): AFL++ on stable Rust. Installing it builds AFL++ for
+# the current toolchain (a C compiler and make, from build-essential above); after a Rust update, `cargo afl config
+# --build` builds it again for the new one.
+afl_version=0.18.2
+if ! cargo afl --version 2>/dev/null | grep -q "cargo-afl $afl_version"; then
+  say "installing cargo-afl $afl_version (cargo install, builds AFL++, a few minutes)"
+  cargo install "cargo-afl@$afl_version" --locked --quiet
+fi
+rust_release=$(rustc -V | awk '{print $2}')
+if ! compgen -G "${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$rust_release-*/afl.rs-$afl_version/afl/bin/afl-fuzz" >/dev/null; then
+  say "building AFL++ for rustc $rust_release"
+  cargo afl config --build
 fi
 
 # --- Node packages for the UI (and the official-SDK conformance suite), only when the lock file changed. The UI's

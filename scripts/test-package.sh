@@ -14,7 +14,7 @@ apt_quiet() { DEBIAN_FRONTEND=noninteractive as_root apt-get "$@" -y -qq -o Dpkg
 started=$SECONDS
 
 target=${CARGO_TARGET_DIR:-target}
-version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' src-tauri/tauri.conf.json | head -1)
+version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' tauri.conf.json | head -1)
 deb="$target/release/bundle/deb/oauth-desk_${version}_amd64.deb"
 rpm="$target/release/bundle/rpm/oauth-desk-${version}-1.x86_64.rpm"
 entry=/usr/share/applications/oauth-desk.desktop

@@ -37,6 +37,16 @@ if [[ -x tests/sdk-conformance/run.sh ]]; then
   WIX_EMULATOR_BIN="$PWD/target/debug/wix-emulator" tests/sdk-conformance/run.sh
 fi
 
+if [[ -x tests/sdk-conformance/wire.sh ]]; then
+  step "wire conformance: our client's requests vs the official SDK's, operation by operation"
+  WIX_EMULATOR_BIN="$PWD/target/debug/wix-emulator" WIRE_CLIENT_BIN="$PWD/target/debug/examples/wire_flows" \
+    tests/sdk-conformance/wire.sh
+fi
+
+step "fuzz: callback URLs, deep links, JWT claims, emulator bodies (AFL++, ${FUZZ_SECONDS:-10} s a target)"
+# A short run from the seed corpora; any crash fails the step. Ten minutes a target: scripts/fuzz.sh 600.
+scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
+
 step "security: every attack refused, no value leaked"
 scripts/security-summary.sh target/test-output.log
 

@@ -1,10 +1,23 @@
-//! Tauri's build step. It reads `tauri.conf.json` (and, on Linux, `tauri.linux.conf.json`) beside this file, where
-//! the Tauri CLI and its bundler read it too; paths in it resolve from this directory.
+//! Tauri's build step. The configuration lives at the repository root (`../tauri.conf.json`, and on Linux
+//! `../tauri.linux.conf.json`); tauri-build, `generate_context!()`, the Tauri CLI and its bundler all read it through
+//! the symlinks beside this file, so paths in it resolve from this directory (`../ui/dist`, `../icons/…`). On
+//! Windows, where a checkout may turn a symlink into a text file, the release workflow copies the files in first.
 //!
 //! The app manifest lists every command: with it, a command is callable only where a capability grants its
 //! `allow-<command>` permission (see `capabilities/main.json`), not by default from any window.
 
 const COMMANDS: &[&str] = &[
+    "subscribe_events",
+    "captcha_help",
+    "external_login_with_session",
+    "generate_app_secret",
+    "diagnose_redirect",
+    "add_exact_redirect_uri",
+    "read_app_secret_from_wix",
+    "system_theme",
+    "stored_data",
+    "remove_all_data",
+    "first_view_shown",
     "app_info",
     "check_keyring",
     "recent_deep_links",

@@ -5,16 +5,16 @@
 //! running instance and the second process exits; a cold start with the URL as argv is read from the deep-link
 //! plugin's `get_current()`. Both paths end in [`DeepLinkInbox::receive`].
 //!
-//! Anyone can start the binary with any argv, so a deep link proves nothing by itself. Here it is only read by the
-//! one callback parser (`wix_client::callback::parse_callback`, which also caps its length), checked for shape
-//! (`<scheme>://callback`, a code and state or an error) and recorded *without its values*; the member sign-in flow
+//! Anyone can start the binary with any argv, so a deep link proves nothing by itself. Here it is only checked for
+//! shape by `wix_client::deep_link::inspect` (the one callback parser, which also caps its length;
+//! `<scheme>://callback`, a code and state or an error) and recorded *without its values*; the member sign-in flow
 //! accepts a callback only for a pending login, once, before its deadline.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use wix_client::callback::{Rejection, parse_callback};
+
 /// How many deep links the inbox remembers for the diagnostics panel.
 const RECENT: usize = 20;
 
@@ -49,10 +49,6 @@ pub struct DeepLinkRecord {
     pub redacted_url: String,
     pub verdict: DeepLinkVerdict,
 }
-
-/// Emitted to the UI whenever a deep link arrives.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct DeepLinkReceived(pub DeepLinkRecord);
 
 /// The deep links this instance has received, newest first.
 pub struct DeepLinkInbox {
@@ -93,92 +89,40 @@ impl DeepLinkInbox {
     }
 }
 
-/// The redacted form of `raw` and the verdict of the shape check.
+/// The redacted form of `raw` and the verdict of the shape check ([`wix_client::deep_link::inspect`]).
 fn inspect(raw: &str, scheme: &str) -> (String, DeepLinkVerdict) {
-    let reject =
-        |redacted: String, reason: String| (redacted, DeepLinkVerdict::Rejected { reason });
-    let callback = match parse_callback(raw) {
-        Ok(callback) => callback,
-        Err(rejection @ Rejection::TooLong) => {
-            return reject(
-                format!("<{} bytes, not shown>", raw.len()),
-                rejection.to_string(),
-            );
-        }
-        Err(rejection) => return reject("<not a URL>".into(), rejection.to_string()),
-    };
-    let expected = format!("{scheme}://callback");
-    if callback.target != expected {
-        return reject(callback.redacted, format!("the address is not {expected}"));
-    }
-    if callback.error.is_some() || (callback.code.is_some() && callback.state.is_some()) {
-        (callback.redacted, DeepLinkVerdict::Callback)
-    } else {
-        reject(
-            callback.redacted,
-            "it carries neither a code and state nor an error".into(),
-        )
-    }
+    let (redacted, verdict) = wix_client::deep_link::inspect(raw, scheme);
+    (
+        redacted,
+        verdict.map_or_else(
+            |reason| DeepLinkVerdict::Rejected { reason },
+            |()| DeepLinkVerdict::Callback,
+        ),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn check(raw: &str) -> (String, DeepLinkVerdict) {
-        inspect(raw, "oauthdesk")
-    }
-
     #[test]
-    fn a_callback_is_recognised_and_its_values_never_shown() {
-        let (redacted, verdict) = check("oauthdesk://callback?code=SECRETCODE&state=SECRETSTATE");
-        assert_eq!(verdict, DeepLinkVerdict::Callback);
-        assert_eq!(redacted, "oauthdesk://callback?code=…&state=…");
-    }
-
-    #[test]
-    fn fragment_callbacks_and_errors_are_callbacks_too() {
-        let (redacted, verdict) = check("oauthdesk://callback#code=abc&state=def");
-        assert_eq!(verdict, DeepLinkVerdict::Callback);
-        assert_eq!(redacted, "oauthdesk://callback#code=…&state=…");
-        let (_, verdict) = check("oauthdesk://callback?error=access_denied&error_description=no");
-        assert_eq!(verdict, DeepLinkVerdict::Callback);
-    }
-
-    #[test]
-    fn wrong_scheme_host_path_or_params_are_rejected_with_a_reason() {
-        for (raw, reason) in [
-            ("https://callback?code=a&state=b", "address"),
-            ("oauthdesk://evil?code=a&state=b", "address"),
-            ("oauthdesk://callback/extra?code=a&state=b", "address"),
-            ("oauthdesk://callback?code=a", "neither"),
-            ("not a url", "not a valid URL"),
-            ("oauthdesk://callback/?code=a&state=b", "address"),
-        ] {
-            match check(raw).1 {
-                DeepLinkVerdict::Rejected { reason: r } => {
-                    assert!(r.contains(reason), "{raw}: {r}")
-                }
-                other => panic!("{raw} was accepted as {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn oversized_urls_are_rejected_unread() {
-        let raw = format!(
-            "oauthdesk://callback?code={}&state=b",
-            "x".repeat(wix_client::callback::MAX_CALLBACK_LEN)
+    fn the_inbox_records_the_verdict_and_never_the_values() {
+        let inbox = DeepLinkInbox::new("oauthdesk");
+        let record = inbox.receive(
+            "oauthdesk://callback?code=SECRETCODE&state=SECRETSTATE",
+            DeepLinkSource::ColdStart,
+            "t".into(),
         );
-        let (redacted, verdict) = check(&raw);
-        assert!(matches!(verdict, DeepLinkVerdict::Rejected { .. }));
-        assert!(!redacted.contains("xxx"));
-    }
-
-    #[test]
-    fn odd_parameter_names_are_hidden_too() {
-        let (redacted, _) = check("oauthdesk://callback?code=a&state=b&ey.secret.token=1");
-        assert_eq!(redacted, "oauthdesk://callback?code=…&state=…&?=…");
+        assert_eq!(record.verdict, DeepLinkVerdict::Callback);
+        assert_eq!(record.redacted_url, "oauthdesk://callback?code=…&state=…");
+        let record = inbox.receive(
+            "oauthdesk://evil?code=a&state=b",
+            DeepLinkSource::SecondInstance,
+            "t".into(),
+        );
+        assert!(
+            matches!(record.verdict, DeepLinkVerdict::Rejected { reason } if reason.contains("address"))
+        );
     }
 
     #[test]

@@ -123,7 +123,13 @@ impl From<wix_client::Error> for AppError {
             },
             // An answer that is not what Wix documents is Wix's (or the network's) doing, not a bug here.
             E::Network { .. } | E::Timeout { .. } | E::Decode(_) => Self::Network { message },
-            E::CreateOutcomeUnknown { .. } => Self::OutcomeUnknown { message },
+            E::MissingPermission { wix, .. } => Self::Wix {
+                status: wix.status,
+                message,
+            },
+            E::CreateOutcomeUnknown { .. } | E::SecretOutcomeUnknown { .. } => {
+                Self::OutcomeUnknown { message }
+            }
             E::SignInAgain(_) => Self::Wix {
                 status: 401,
                 message,

@@ -1,26 +1,29 @@
 //! OAuth Desk's Tauri shell: plugin wiring, app state and typed commands, one module per feature. Everything a
 //! test without a window needs lives in the crates under `crates/`; this crate only connects them to the window.
 //!
-//! Commands and events are declared once in [`specta_builder`], which both registers them with Tauri and generates
+//! Commands (and the one event type, sent over a channel: see [`events`]) are declared once in [`specta_builder`], which both registers them with Tauri and generates
 //! `ui/src/lib/bindings.ts` (a test fails when the committed bindings drift from the Rust code).
 
 mod clipboard;
 mod deep_link;
 mod diagnostics;
 mod error;
+mod events;
 mod members;
 mod oauth_apps;
 mod projects;
 mod state;
+mod theme;
 mod wix_apps;
 
 use tauri::{AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
-use tauri_specta::{Event, collect_commands, collect_events};
+use tauri_specta::collect_commands;
 
 pub use error::AppError;
 
-use crate::deep_link::{DeepLinkReceived, DeepLinkRecord, DeepLinkSource};
+use crate::deep_link::{DeepLinkRecord, DeepLinkSource};
+use crate::events::{AppEvent, EventHub};
 use crate::state::AppState;
 
 /// The deep-link scheme used when the configuration names none.
@@ -30,6 +33,11 @@ const DEFAULT_SCHEME: &str = "oauthdesk";
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(collect_commands![
+            events::subscribe_events,
+            theme::system_theme,
+            diagnostics::stored_data,
+            diagnostics::remove_all_data,
+            diagnostics::first_view_shown,
             diagnostics::app_info,
             diagnostics::check_keyring,
             recent_deep_links,
@@ -58,6 +66,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             members::external_login,
             members::renew_tokens,
             members::logout_member,
+            members::captcha_help,
+            members::external_login_with_session,
+            oauth_apps::generate_app_secret,
+            oauth_apps::diagnose_redirect,
+            oauth_apps::add_exact_redirect_uri,
+            oauth_apps::read_app_secret_from_wix,
             members::forget_tokens,
             members::copy_auth_header,
             members::sign_in_timeline,
@@ -72,14 +86,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             wix_apps::copy_wix_app_auth_header,
             wix_apps::install_on_sandbox,
         ])
-        .events(collect_events![
-            DeepLinkReceived,
-            members::SignInFinished,
-            wix_apps::WixAppInstalled,
-            wix_apps::WixAppTokenRenewed,
-            wix_apps::WixAppRenewalFailed
-        ])
         .typ::<AppError>()
+        .typ::<AppEvent>()
 }
 
 /// The deep links received since start, newest first, with their values redacted.
@@ -105,9 +113,11 @@ pub fn run() {
         .plugin(log_plugin())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        // The window comes back where and as large as the user left it (saved at exit, in the config folder).
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
-            builder.mount_events(app);
+            app.manage(EventHub::default());
             let data_dir = match state::data_dir_override() {
                 Some(dir) => dir,
                 None => app.path().app_data_dir()?,
@@ -118,6 +128,8 @@ pub fn run() {
             app.manage(state);
             wire_deep_links(app.handle());
             wix_apps::forward_events(app.handle());
+            theme::watch(app.handle());
+            exit_on_signals(app.handle());
             Ok(())
         })
         .run(context)
@@ -207,19 +219,46 @@ fn deliver(app: &AppHandle, raw: &str, source: DeepLinkSource) {
         record.redacted_url,
         record.verdict
     );
-    if let Err(e) = DeepLinkReceived(record).emit(app) {
-        log::warn!("could not notify the window of a deep link: {e}");
-    }
+    app.state::<EventHub>()
+        .emit(AppEvent::DeepLinkReceived(record));
     // Only a pending login's callback counts (state, once, deadline, redirect URI); the desk decides.
     let (handle, raw) = (app.clone(), raw.to_owned());
     tauri::async_runtime::spawn(async move {
         let outcome = handle.state::<AppState>().desk.complete_sign_in(&raw).await;
         log::info!("sign-in callback: {}", outcome.message);
-        if let Err(e) = members::SignInFinished(outcome).emit(&handle) {
-            log::warn!("could not notify the window of a sign-in: {e}");
-        }
+        handle
+            .state::<EventHub>()
+            .emit(AppEvent::SignInFinished(outcome));
         bring_to_front(&handle);
     });
+}
+
+/// A session that ends (logout, shutdown: SIGTERM), a closed terminal (SIGHUP) or Ctrl+C (SIGINT) quits the app
+/// through its event loop, as closing the window does, so what is saved at exit (the window's size and place) is
+/// saved then too.
+fn exit_on_signals(app: &AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        for kind in [
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+            SignalKind::interrupt(),
+        ] {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                match signal(kind) {
+                    Ok(mut received) => {
+                        if received.recv().await.is_some() {
+                            log::info!("quitting on signal {}", kind.as_raw_value());
+                            app.exit(0);
+                        }
+                    }
+                    Err(e) => log::warn!("cannot watch signal {}: {e}", kind.as_raw_value()),
+                }
+            });
+        }
+    }
 }
 
 fn bring_to_front(app: &AppHandle) {
@@ -246,6 +285,14 @@ mod tests {
             .expect("export bindings");
         let fresh = std::fs::read_to_string(&generated).unwrap();
         let _ = std::fs::remove_file(&generated);
+        // tauri-specta 2.0.0-rc.21 also exports Tauri's placeholder for `Channel` as a type alias, which shadows the
+        // real `Channel` it imports under the same name (and would type `subscribeEvents`' argument as `null`).
+        let placeholder = "export type TAURI_CHANNEL<TSend> = null\n";
+        assert!(
+            fresh.contains("Channel as TAURI_CHANNEL"),
+            "the bindings no longer import Tauri's Channel: revisit this workaround"
+        );
+        let fresh = fresh.replacen(placeholder, "", 1);
         if std::env::var_os("UPDATE_BINDINGS").is_some() {
             std::fs::write(&committed, &fresh).unwrap();
             return;

@@ -8,8 +8,11 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use desk_core::sign_in::{BrowserLogin, CallbackOutcome, LoginOutcome, TimelineEntry, TokenStatus};
-use serde::{Deserialize, Serialize};
+use desk_core::sign_in::{
+    BrowserLogin, CaptchaHelp, CaptchaInput, LoginOutcome, LogoutOutcome, SignOnInput,
+    TimelineEntry, TokenStatus,
+};
+use serde::Deserialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_opener::OpenerExt;
 use vault::Secret;
@@ -85,10 +88,6 @@ pub fn open_page(app: &AppHandle, state: &AppState, url: &str) -> Result<()> {
     })
 }
 
-/// Emitted when a deep-link callback was accepted (and exchanged) or ignored.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct SignInFinished(pub CallbackOutcome);
-
 fn target(
     state: &AppState,
     project_id: &str,
@@ -156,54 +155,101 @@ pub async fn cancel_browser_login(state: State<'_, AppState>, flow_id: String) -
 pub struct Credentials {
     pub email: String,
     pub password: Secret,
+    /// reCAPTCHA tokens, for a site that asks for them.
+    #[serde(default)]
+    pub captcha: Option<CaptchaInput>,
 }
 
-/// Custom login with email and password; the session token becomes member tokens with no browser.
+/// When Wix's answer to the session token is a page (not a redirect with the code), open it in the system browser:
+/// the login then waits for its deep-link callback like a Wix-managed one. If the browser cannot be opened, the
+/// waiting login is cancelled and the error says so.
+async fn continue_in_browser(
+    app: &AppHandle,
+    state: &AppState,
+    outcome: LoginOutcome,
+) -> Result<LoginOutcome> {
+    if let LoginOutcome::ContinueInBrowser { login, .. } = &outcome
+        && let Err(e) = open_page(app, state, &login.auth_url)
+    {
+        state
+            .desk
+            .sign_in
+            .cancel_browser_login(&login.flow_id)
+            .await;
+        return Err(e);
+    }
+    Ok(outcome)
+}
+
+/// Custom login with email and password. The session token becomes member tokens directly when Wix redirects
+/// with the code; when it serves a page instead, that page finishes in the system browser (see
+/// [`continue_in_browser`]).
 #[tauri::command]
 #[specta::specta]
 pub async fn member_login(
+    app: AppHandle,
     state: State<'_, AppState>,
     project_id: String,
     client_id: String,
     credentials: Credentials,
 ) -> Result<LoginOutcome> {
     let t = target(&state, &project_id, &client_id)?;
-    let password = credentials.password;
-    Ok(state
+    let outcome = state
         .desk
         .sign_in
-        .login(&t, &credentials.email, &password)
-        .await?)
+        .login(
+            &t,
+            &credentials.email,
+            &credentials.password,
+            credentials.captcha.as_ref(),
+        )
+        .await?;
+    continue_in_browser(&app, &state, outcome).await
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn member_register(
+    app: AppHandle,
     state: State<'_, AppState>,
     project_id: String,
     client_id: String,
     credentials: Credentials,
 ) -> Result<LoginOutcome> {
     let t = target(&state, &project_id, &client_id)?;
-    let password = credentials.password;
-    Ok(state
+    let outcome = state
         .desk
         .sign_in
-        .register(&t, &credentials.email, &password)
-        .await?)
+        .register(
+            &t,
+            &credentials.email,
+            &credentials.password,
+            credentials.captcha.as_ref(),
+        )
+        .await?;
+    continue_in_browser(&app, &state, outcome).await
 }
 
 /// Send the code from the verification email.
 #[tauri::command]
 #[specta::specta]
 pub async fn member_verify(
+    app: AppHandle,
     state: State<'_, AppState>,
     project_id: String,
     client_id: String,
     code: String,
 ) -> Result<LoginOutcome> {
     let t = target(&state, &project_id, &client_id)?;
-    Ok(state.desk.sign_in.verify(&t, &code).await?)
+    let outcome = state.desk.sign_in.verify(&t, &code).await?;
+    continue_in_browser(&app, &state, outcome).await
+}
+
+/// The reCAPTCHA site keys the SDK exposes and how to get a token for them (and, for the sandbox, its test token).
+#[tauri::command]
+#[specta::specta]
+pub fn captcha_help(state: State<'_, AppState>, project_id: String) -> Result<CaptchaHelp> {
+    Ok(state.desk.captcha_help(&project_id)?)
 }
 
 /// Ask Wix to email a password-reset link that returns to `return_url`.
@@ -249,6 +295,27 @@ pub async fn external_login(
         .await?)
 }
 
+/// External login "with session" (the SDK's `getMemberTokensForExternalLoginWithSession`): sign-on by email with
+/// the API key, then the session token becomes member tokens.
+#[tauri::command]
+#[specta::specta]
+pub async fn external_login_with_session(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    email: String,
+    verify_email: bool,
+    api_key: Option<Secret>,
+) -> Result<TokenStatus> {
+    let t = target(&state, &project_id, &client_id)?;
+    let key = state.desk.api_key_for(&project_id, api_key).await?;
+    Ok(state
+        .desk
+        .sign_in
+        .external_login_with_session(&t, &email, &key, &SignOnInput { verify_email })
+        .await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn renew_tokens(
@@ -260,7 +327,8 @@ pub async fn renew_tokens(
     Ok(state.desk.sign_in.renew(&t).await?)
 }
 
-/// Log out: the logout page opens in the system browser and the local tokens are forgotten.
+/// Log out like the SDK (with `postFlowUrl`, where the logout page returns to, when one is given). The local
+/// tokens are always forgotten; the logout page, when Wix gave one, opens in the system browser.
 #[tauri::command]
 #[specta::specta]
 pub async fn logout_member(
@@ -268,15 +336,20 @@ pub async fn logout_member(
     state: State<'_, AppState>,
     project_id: String,
     client_id: String,
-) -> Result<bool> {
+    post_flow_url: Option<String>,
+) -> Result<LogoutOutcome> {
     let t = target(&state, &project_id, &client_id)?;
-    let url = state.desk.sign_in.logout(&t).await?;
-    if let Some(url) = &url
-        && let Err(e) = open_page(&app, &state, url.as_str())
+    let outcome = state
+        .desk
+        .sign_in
+        .logout(&t, post_flow_url.as_deref())
+        .await?;
+    if let Some(url) = &outcome.logout_url
+        && let Err(e) = open_page(&app, &state, url)
     {
         log::warn!("could not open the logout page: {e}");
     }
-    Ok(url.is_some())
+    Ok(outcome)
 }
 
 /// Forget the tokens (here and in the keyring) without logging out on Wix.

@@ -2,7 +2,10 @@
 //! result (the one-time dialog) and on an explicit reveal.
 
 use desk_core::desk::FieldError;
-use desk_core::oauth_apps::{AppsPage, AppsQuery, CreatedApp, OAuthAppDetails, OAuthAppFields};
+use desk_core::doctor::Diagnosis;
+use desk_core::oauth_apps::{
+    AppSecret, AppsPage, AppsQuery, CreatedApp, OAuthAppDetails, OAuthAppFields,
+};
 use tauri::State;
 use vault::Secret;
 
@@ -104,4 +107,62 @@ pub async fn delete_saved_secret(
 #[specta::specta]
 pub fn copy_to_clipboard(app: tauri::AppHandle, text: Secret) -> Result<()> {
     crate::clipboard::copy_secret(&app, text)
+}
+
+/// Generate the app's client secret on Wix (allowed once per app; an older secret stops working). The secret is in
+/// the OS keyring before it is returned, and shown once, like a created app's.
+#[tauri::command]
+#[specta::specta]
+pub async fn generate_app_secret(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<AppSecret> {
+    Ok(state.desk.generate_secret(&project_id, &client_id).await?)
+}
+
+/// Read the app's client secret from Wix (`getOAuthAppSecret`) and keep it in the OS keyring.
+#[tauri::command]
+#[specta::specta]
+pub async fn read_app_secret_from_wix(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<AppSecret> {
+    Ok(state
+        .desk
+        .read_secret_from_wix(&project_id, &client_id)
+        .await?)
+}
+
+/// The redirect-URI doctor: will Wix take this URI for this app (a login's redirect URI when `login`, else a
+/// logout or reset page's return URL, against the allowed domains), and if not, why, in words.
+#[tauri::command]
+#[specta::specta]
+pub async fn diagnose_redirect(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    uri: String,
+    login: bool,
+) -> Result<Diagnosis> {
+    Ok(state
+        .desk
+        .diagnose_redirect(&project_id, &client_id, &uri, login)
+        .await?)
+}
+
+/// "Add exactly this URI": merged into the list Wix has now, sent as a one-field mask (Wix's limit: 20).
+#[tauri::command]
+#[specta::specta]
+pub async fn add_exact_redirect_uri(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+    uri: String,
+) -> Result<OAuthAppDetails> {
+    Ok(state
+        .desk
+        .add_redirect_uri(&project_id, &client_id, &uri)
+        .await?)
 }

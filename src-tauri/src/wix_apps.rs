@@ -1,33 +1,14 @@
 //! Wix app OAuth commands (the workbench for Wix app developers). The logic is in `desk_core::wix_apps`; access
 //! tokens reach the UI only as an auth header copied on an explicit click, refresh tokens never.
 
-use desk_core::wix_apps::{
-    AppTokenStatus, InstallOutcome, NewWixAppProfile, WixAppEvent, WixAppProfileView,
-};
-use serde::{Deserialize, Serialize};
+use desk_core::wix_apps::{AppTokenStatus, NewWixAppProfile, WixAppEvent, WixAppProfileView};
+use serde::Serialize;
 use tauri::{AppHandle, State};
-use tauri_specta::Event;
 
 use crate::error::Result;
+use crate::events::{AppEvent, EventHub};
 use crate::members::open_page;
 use crate::state::AppState;
-
-/// Emitted when an install finished (or was aborted) at a profile's loopback Redirect URL.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct WixAppInstalled(pub InstallOutcome);
-
-/// Emitted when the core renewed a held token before it expired (whether or not the view is open).
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct WixAppTokenRenewed(pub AppTokenStatus);
-
-/// Emitted when a held token could not be renewed and was dropped.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-#[serde(rename_all = "camelCase")]
-pub struct WixAppRenewalFailed {
-    pub profile_id: String,
-    pub instance_id: String,
-    pub message: String,
-}
 
 /// The sandbox's demo Wix app, to fill in a profile with one click (its secret only opens the local emulator).
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -173,29 +154,26 @@ pub fn forward_events(app: &AppHandle) {
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };
-            let sent = match event {
+            let event = match event {
                 WixAppEvent::Installed(outcome) => {
                     log::info!("Wix app install: {}", outcome.message);
-                    WixAppInstalled(outcome).emit(&handle)
+                    AppEvent::WixAppInstalled(outcome)
                 }
-                WixAppEvent::TokenRenewed(status) => WixAppTokenRenewed(status).emit(&handle),
+                WixAppEvent::TokenRenewed(status) => AppEvent::WixAppTokenRenewed(status),
                 WixAppEvent::RenewalFailed {
                     profile_id,
                     instance_id,
                     message,
                 } => {
                     log::warn!("Wix app token renewal: {message}");
-                    WixAppRenewalFailed {
+                    AppEvent::WixAppRenewalFailed {
                         profile_id,
                         instance_id,
                         message,
                     }
-                    .emit(&handle)
                 }
             };
-            if let Err(e) = sent {
-                log::warn!("could not notify the window of a Wix app event: {e}");
-            }
+            tauri::Manager::state::<EventHub>(&handle).emit(event);
         }
     });
 }

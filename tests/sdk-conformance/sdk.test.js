@@ -61,6 +61,21 @@ test("create returns the app with its secret; get and query never do", async () 
   assert.equal(oAuthAppSecret, created.secret);
 });
 
+test("generateOAuthAppSecret works once: a new secret, the old one replaced, allowSecretGeneration false", async () => {
+  const wix = client();
+  const app = await wix.oAuthApps.createOAuthApp({ name: "SDK regen" });
+  assert.equal(app.allowSecretGeneration, true);
+  const { oAuthAppSecret } = await wix.oAuthApps.generateOAuthAppSecret(app._id);
+  assert.match(oAuthAppSecret, /^emu-secret-/);
+  assert.notEqual(oAuthAppSecret, app.secret);
+  assert.equal((await wix.oAuthApps.getOAuthAppSecret(app._id)).oAuthAppSecret, oAuthAppSecret);
+  assert.equal((await wix.oAuthApps.getOAuthApp(app._id)).allowSecretGeneration, false);
+  await assert.rejects(wix.oAuthApps.generateOAuthAppSecret(app._id), (e) => {
+    assert.equal(e.details?.applicationError?.code, "SECRET_ALREADY_GENERATED");
+    return true;
+  });
+});
+
 test("query sorts, pages and reports paging metadata", async () => {
   const wix = client();
   const page = await wix.oAuthApps.queryOAuthApps().ascending("name").limit(2).skip(1).find();
@@ -255,6 +270,41 @@ test("OAuthStrategy: password reset email and external login", async () => {
   const tokens = await external.auth.getMemberTokensForExternalLogin(member.id, API_KEY);
   assert.equal(tokens.refreshToken.role, "member");
   await assert.rejects(external.auth.getMemberTokensForExternalLogin(member.id, "wrong-key"));
+
+  // With session: sign-on by email (the member is created when new), then the session token's grant.
+  const withSession = createClient({ auth: OAuthStrategy({ clientId: SEEDED_CLIENT_ID }) });
+  const signedOn = await withSession.auth.getMemberTokensForExternalLoginWithSession(unique("signon"), API_KEY, {
+    verifyEmail: true,
+  });
+  assert.equal(signedOn.refreshToken.role, "member");
+  const tokenBody = JSON.parse(seen.findLast((r) => r.url === "/oauth2/token").body);
+  assert.deepEqual(Object.keys(tokenBody).sort(), ["grant_type", "member_id", "session_token"]);
+  await assert.rejects(withSession.auth.getMemberTokensForExternalLoginWithSession(unique("signon"), "wrong-key"));
+});
+
+test("OAuthStrategy: when prompt=none answers with a page, running its form gives the code", async () => {
+  await emulatorApi("PATCH", "settings", { authorizeWithPage: true });
+  try {
+    const wix = createClient({ auth: OAuthStrategy({ clientId: SEEDED_CLIENT_ID }) });
+    const login = await wix.auth.register({ email: unique("page"), password: "pa55word" });
+    const oauthData = wix.auth.generateOAuthData(REDIRECT_URI);
+    const { authUrl } = await wix.auth.getAuthUrl(oauthData, {
+      prompt: "none",
+      responseMode: "query",
+      sessionToken: login.data.sessionToken,
+    });
+    const page = await fetch(authUrl, { redirect: "manual" });
+    assert.equal(page.status, 200, "a page, not a redirect");
+    assert.match(await page.text(), /data-testid="authorize-page-form"/);
+    const form = new URLSearchParams(new URL(authUrl).searchParams);
+    form.set("action", "session");
+    const back = await fetch(`${base}/oauth2/authorize`, { method: "POST", body: form, redirect: "manual" });
+    const { code, state } = wix.auth.parseFromUrl(back.headers.get("location"), "query");
+    const tokens = await wix.auth.getMemberTokens(code, state, oauthData);
+    assert.equal(tokens.refreshToken.role, "member");
+  } finally {
+    await emulatorApi("PATCH", "settings", { authorizeWithPage: false });
+  }
 });
 
 // ---- Wix app OAuth: the SDK's AppStrategy (basic and advanced) ----

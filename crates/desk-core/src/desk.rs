@@ -11,8 +11,8 @@ use wix_client::{AdminAuth, ClientConfig};
 
 use crate::error::{CoreError, Result};
 use crate::oauth_apps::{
-    AppsPage, AppsQuery, CreatedApp, DomainMapping, OAuthAppDetails, OAuthAppFields, OAuthAppRow,
-    SecretStorage, SortField, SortOrder,
+    AppSecret, AppsPage, AppsQuery, CreatedApp, DomainMapping, OAuthAppDetails, OAuthAppFields,
+    OAuthAppRow, SecretStorage, SortField, SortOrder,
 };
 use crate::projects::{NewProject, Project, ProjectTarget, Projects, SANDBOX_ID};
 use crate::sandbox::Sandbox;
@@ -76,6 +76,7 @@ pub struct Desk {
     /// Wix app OAuth profiles and their loopback App URL / Redirect URL servers.
     pub wix_apps: Arc<WixApps>,
     wix_base: url::Url,
+    data_dir: std::path::PathBuf,
 }
 
 /// Where member sign-in returns by default: the app's deep link.
@@ -113,7 +114,13 @@ impl Desk {
             secrets,
             sandbox,
             wix_base: options.wix_api,
+            data_dir: data_dir.to_owned(),
         })
+    }
+
+    /// Where the desk keeps its files.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// Where connected projects' Wix API is (Wix's, unless a test moved it).
@@ -337,12 +344,62 @@ impl Desk {
         Ok(CreatedApp {
             app: details(&created.app, self.secret_saved(&project, &created.app.id)),
             secret: created.secret.as_ref().map(|s| s.expose().to_owned()),
-            storage: match created.storage {
-                wire::SecretStorage::Saved => SecretStorage::Saved,
-                wire::SecretStorage::NotSaved(reason) => SecretStorage::NotSaved { reason },
-                wire::SecretStorage::NotReturned => SecretStorage::NotReturned,
-            },
+            storage: storage_of(created.storage),
         })
+    }
+
+    /// "Generate secret": ask Wix for a new client secret (`generate-secret`), which it allows **once** per app
+    /// ([`OAuthAppDetails::allow_secret_generation`]); the previous secret stops working, so confirm with the user
+    /// first. The secret goes into the keyring before this returns (as a created app's does), and comes back for the
+    /// one-time dialog. A lost answer is never sent again: the secret is read back from Wix instead
+    /// ([`AppSecret::recovered`]). An API key without the permission gets an error naming it
+    /// (`wix_client::Error::MissingPermission`, `OAUTH_APP.APP_UPDATE`).
+    pub async fn generate_secret(&self, project_id: &str, client_id: &str) -> Result<AppSecret> {
+        let client_id = check_client_id(client_id)?;
+        let (client, auth, project) = self.admin(project_id).await?;
+        let sink = self.secrets.secret_sink(&project.id);
+        let generated = client
+            .generate_secret_and_store(&auth, client_id, &sink)
+            .await?;
+        Ok(AppSecret {
+            client_id: client_id.to_owned(),
+            secret: generated.secret.expose().to_owned(),
+            storage: storage_of(generated.storage),
+            recovered: generated.recovered,
+        })
+    }
+
+    /// "Read secret from Wix" (`getOAuthAppSecret`): the app's current secret, kept in the keyring before this
+    /// returns. Needs the `headless:v1:o_auth_app:get_o_auth_app_secret` permission (named in the error when
+    /// missing).
+    pub async fn read_secret_from_wix(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> Result<AppSecret> {
+        let client_id = check_client_id(client_id)?;
+        let (client, auth, project) = self.admin(project_id).await?;
+        let secret = client.get_secret(&auth, client_id).await?;
+        let sink = self.secrets.secret_sink(&project.id);
+        let storage = match wix_client::store::SecretSink::keep(&sink, client_id, &secret).await {
+            Ok(()) => SecretStorage::Saved,
+            Err(e) => SecretStorage::NotSaved {
+                reason: e.to_string(),
+            },
+        };
+        Ok(AppSecret {
+            client_id: client_id.to_owned(),
+            secret: secret.expose().to_owned(),
+            storage,
+            recovered: false,
+        })
+    }
+
+    /// What the captcha field of a project's custom login shows (site keys, how to get a token; the sandbox's
+    /// test token for the sandbox).
+    pub fn captcha_help(&self, project_id: &str) -> Result<crate::sign_in::CaptchaHelp> {
+        let project = self.projects.get(project_id)?;
+        Ok(crate::sign_in::CaptchaHelp::new(project.is_sandbox()))
     }
 
     /// Send only the fields that differ between `original` (as the user began editing) and `edited`.
@@ -357,6 +414,7 @@ impl Desk {
         let stored = wire::OAuthApp {
             id: client_id.to_owned(),
             created_date: None,
+            allow_secret_generation: None,
             fields: to_wire(original),
         };
         let mut updated = client.update(&auth, &stored, &to_wire(edited)).await?;
@@ -411,6 +469,26 @@ impl Desk {
         self.sandbox.reset();
         Ok(())
     }
+}
+
+fn storage_of(storage: wire::SecretStorage) -> SecretStorage {
+    match storage {
+        wire::SecretStorage::Saved => SecretStorage::Saved,
+        wire::SecretStorage::NotSaved(reason) => SecretStorage::NotSaved { reason },
+        wire::SecretStorage::NotReturned => SecretStorage::NotReturned,
+    }
+}
+
+/// A client ID from the UI, trimmed; empty is refused before anything is sent.
+fn check_client_id(client_id: &str) -> Result<&str> {
+    let client_id = client_id.trim();
+    if client_id.is_empty() {
+        return Err(CoreError::invalid(
+            "clientId",
+            "Pick an OAuth app (its client ID).",
+        ));
+    }
+    Ok(client_id)
 }
 
 /// Admin credentials for a real (non-sandbox) project's target.
@@ -513,5 +591,6 @@ fn details(app: &wire::OAuthApp, secret_saved: bool) -> OAuthAppDetails {
         created_date: date(app),
         fields: from_wire(&app.fields),
         secret_saved,
+        allow_secret_generation: app.allow_secret_generation,
     }
 }

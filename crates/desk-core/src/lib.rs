@@ -15,10 +15,12 @@
 //! methods against the real emulator and a real or in-memory keyring.
 
 pub mod desk;
+pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod oauth_apps;
 pub mod projects;
+pub mod removal;
 pub mod sandbox;
 pub mod secrets;
 pub mod sign_in;

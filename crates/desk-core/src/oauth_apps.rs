@@ -53,6 +53,9 @@ pub struct OAuthAppDetails {
     pub created_date: String,
     pub fields: OAuthAppFields,
     pub secret_saved: bool,
+    /// Whether Wix still allows generating a secret for this app (it does once: "Generate secret"); `None` when
+    /// Wix did not say.
+    pub allow_secret_generation: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
@@ -106,6 +109,19 @@ pub enum SecretStorage {
     NotSaved { reason: String },
     /// Wix did not return a secret (newer API versions show it only in the dashboard).
     NotReturned,
+}
+
+/// The result of "Generate secret" (or "Read secret from Wix"): the secret, already in the keyring unless
+/// `storage` says otherwise, for the one-time dialog. No `Debug`: it carries the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSecret {
+    pub client_id: String,
+    pub secret: String,
+    /// `saved` or `notSaved` (then the dialog must not close until the user has copied it).
+    pub storage: SecretStorage,
+    /// The generation's answer was lost, and the secret was read back from Wix instead.
+    pub recovered: bool,
 }
 
 /// The result of a create: the one time the secret crosses to the UI. No `Debug`: it carries the secret.

@@ -16,7 +16,7 @@ use crate::secrets::{Entry, Owner, Secrets};
 
 /// The sandbox project's fixed ID.
 pub const SANDBOX_ID: &str = "sandbox";
-const FILE_NAME: &str = "projects.json";
+pub(crate) const FILE_NAME: &str = "projects.json";
 const FILE_VERSION: u32 = 1;
 
 /// Which Wix scope a project's admin calls address: one site (`wix-site-id`) or a whole account
@@ -370,7 +370,7 @@ mod tests {
                 .unwrap();
             let tokens = wix_client::visitor::Tokens {
                 access_token: Secret::from("a"),
-                expires_at: chrono::Utc::now(),
+                expires_at: Some(chrono::Utc::now()),
                 refresh_token: Secret::from("r"),
                 role: wix_client::visitor::Role::Member,
             };

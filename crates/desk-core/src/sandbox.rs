@@ -11,6 +11,9 @@ use wix_emulator::{AdminCredentials, EmulatorConfig, RunningEmulator};
 
 use crate::error::{CoreError, Result};
 
+/// The sandbox's folder in the data directory (its state file and remembered port).
+pub(crate) const DIR: &str = "sandbox";
+
 pub struct Sandbox {
     emulator: RunningEmulator,
 }
@@ -19,7 +22,7 @@ impl Sandbox {
     /// Start the emulator with its state in `<data_dir>/sandbox/state.json` (seeded on first start). Its admin
     /// routes need `admin_token` (a fresh random one when `None`), which only this process holds.
     pub async fn start(data_dir: &Path, admin_token: Option<String>) -> Result<Self> {
-        let dir = data_dir.join("sandbox");
+        let dir = data_dir.join(DIR);
         let port_file = dir.join("port");
         let admin_token = admin_token
             .map(wix_emulator::AdminToken::new)

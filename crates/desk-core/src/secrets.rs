@@ -22,7 +22,7 @@ use wix_client::visitor::Tokens;
 use crate::error::Result;
 use crate::files::JsonFile;
 
-const LEDGER_FILE: &str = "keyring-entries.json";
+pub(crate) const LEDGER_FILE: &str = "keyring-entries.json";
 const LEDGER_VERSION: u32 = 1;
 
 /// One keyring entry OAuth Desk may write. Its name (see [`Entry::name`]) is `<kind>/<owner>[/<item>]`, under the
@@ -185,6 +185,11 @@ impl Secrets {
     /// Whether the ledger says this entry was written (no keyring call).
     pub fn holds(&self, entry: &Entry) -> bool {
         self.lock().contains(&entry.name())
+    }
+
+    /// The name of every entry the ledger holds, including names an earlier version wrote (no keyring call).
+    pub fn names(&self) -> Vec<String> {
+        self.lock().iter().cloned().collect()
     }
 
     /// The entries the ledger holds that `keep` selects (no keyring call).

@@ -1,6 +1,20 @@
 //! The member sign-in workbench: visitor tokens, browser login with a deep-link callback, custom login, external
 //! login, renewal and logout, per project + OAuth app (client ID only — never the app's secret).
 //!
+//! Custom login (register, login, verify) ends with a session token that must become member tokens. That is tried
+//! directly first: the hosted `fullUrl` with `prompt=none` is loaded once, and when Wix redirects to the redirect URI
+//! with a code, the member is signed in ([`LoginOutcome::SignedIn`]). When Wix answers with a page instead (one that
+//! needs a browser: JavaScript, cookies) or redirects elsewhere, the same URL must be opened in the **system
+//! browser**: the login is recorded as pending exactly like a Wix-managed login (state, verifier, deadline, in the
+//! keyring), and its callback returns through the app's deep link to [`SignIn::complete`]
+//! ([`LoginOutcome::ContinueInBrowser`]). `prompt=none` means no page asks the member anything, so nothing is typed
+//! in that browser. The system browser was chosen over a hidden webview of the app's own: it needs no new window,
+//! no capability to lock down, and it is the path the deep-link callback and its pending-flow rules already
+//! guard. The timeline says which path was taken.
+//!
+//! Calls made with a held access token whose expiry Wix did not say (no `expires_in`, no JWT `exp`) are renewed
+//! when Wix refuses them with 401, then sent once more (a refused call spent nothing).
+//!
 //! Tokens live in the keyring (one entry per project + client ID, written through [`Secrets`]) and never leave
 //! this module except as an auth header on an explicit copy: the UI gets a [`TokenStatus`] (role, expiry, decoded
 //! claims) instead. Each pending browser login is kept in the keyring too (it holds the PKCE verifier), so a cold
@@ -10,11 +24,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 use vault::Secret;
 use wix_client::callback::{Accepted, DEFAULT_DEADLINE, PendingFlows, Refused, SavedFlow};
-use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
+use wix_client::members::{
+    CaptchaTokens, LoginErrorCode, LoginState, MemberAuth, ResponseMode, SessionExchange,
+    SignOnOptions,
+};
 use wix_client::pkce::OAuthData;
 use wix_client::visitor::{Role, TokenSession, Tokens, VisitorAuth};
 use wix_client::{ClientConfig, RequestRecord};
@@ -68,8 +84,12 @@ pub struct BrowserLogin {
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum LoginOutcome {
-    /// Member tokens are held and saved.
+    /// Member tokens are held and saved: Wix redirected with a code at once (the direct path).
     SignedIn { status: TokenStatus },
+    /// The session token needs a page that can run: open `login.authUrl` in the system browser. The login waits
+    /// for its deep-link callback like a Wix-managed one (cancel it with [`SignIn::cancel_browser_login`]); the
+    /// callback finishes it in [`SignIn::complete`]. `reason` says what Wix answered instead of the code.
+    ContinueInBrowser { login: BrowserLogin, reason: String },
     /// A code was emailed: send it with "verify".
     VerifyEmail,
     /// The site owner must approve the member first.
@@ -93,7 +113,8 @@ pub struct CallbackOutcome {
     pub message: String,
 }
 
-/// One request of the sign-in timeline (values redacted: method, path, status, time only).
+/// One request of the sign-in timeline (values redacted: method, path, status, time only), or a step the
+/// workbench took (`method` is `STEP`, `path` names the step, `note` says what happened; no status).
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct TimelineEntry {
@@ -102,6 +123,81 @@ pub struct TimelineEntry {
     pub path: String,
     pub status: Option<u16>,
     pub millis: u32,
+    /// For a step: what happened (e.g. which path a session token took). Never a value.
+    pub note: Option<String>,
+}
+
+/// The `path` of the timeline step that says how a session token became member tokens.
+pub const SESSION_STEP: &str = "session token → member tokens";
+
+/// What a logout did. The local tokens are forgotten in every case.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LogoutOutcome {
+    /// The Wix logout page to open in the system browser (it ends the Wix session), when Wix gave one.
+    pub logout_url: Option<String>,
+    /// Why Wix refused the logout session, when it did (the local tokens were forgotten anyway).
+    pub refused: Option<String>,
+    /// Whether `logout_url` returns to the `postFlowUrl` asked for: false when none was asked, or when Wix
+    /// refused the one given and the page was made without it.
+    pub returns_to_post_flow_url: bool,
+}
+
+/// Captcha tokens typed for a custom login or registration (the SDK's `captchaTokens`). Empty ones count as
+/// absent. No `Debug`: it carries tokens.
+#[derive(Clone, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaInput {
+    /// From the visible reCAPTCHA widget ([`CaptchaHelp::visible_site_key`]).
+    pub recaptcha_token: Option<Secret>,
+    /// From invisible reCAPTCHA ([`CaptchaHelp::invisible_site_key`]).
+    pub invisible_recaptcha_token: Option<Secret>,
+}
+
+impl CaptchaInput {
+    fn to_wire(&self) -> CaptchaTokens {
+        CaptchaTokens {
+            recaptcha: self.recaptcha_token.clone(),
+            invisible_recaptcha: self.invisible_recaptcha_token.clone(),
+        }
+    }
+}
+
+/// What the captcha field shows: the reCAPTCHA site keys the SDK exposes, how to obtain a token, and the
+/// sandbox's test token where it applies.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CaptchaHelp {
+    pub visible_site_key: String,
+    pub invisible_site_key: String,
+    pub how_to: String,
+    /// For the sandbox: the token its emulator accepts when its captcha setting is on.
+    pub sandbox_token: Option<String>,
+}
+
+impl CaptchaHelp {
+    /// The help for a project; `sandbox` adds the emulator's test token.
+    pub fn new(sandbox: bool) -> Self {
+        Self {
+            visible_site_key: wix_client::members::CAPTCHA_VISIBLE_SITE_KEY.to_owned(),
+            invisible_site_key: wix_client::members::CAPTCHA_INVISIBLE_SITE_KEY.to_owned(),
+            how_to: "A site with reCAPTCHA on refuses login and sign-up without a token (missingCaptchaToken). \
+                     Render Google's reCAPTCHA widget with the visible site key on a page of your own (or run \
+                     grecaptcha.execute with the invisible one), solve it, and paste the token it gives \
+                     (grecaptcha.getResponse()) here within two minutes: each token works once."
+                .to_owned(),
+            sandbox_token: sandbox
+                .then(|| wix_emulator::settings::VALID_CAPTCHA_TOKEN.to_owned()),
+        }
+    }
+}
+
+/// The options of an external login with session (the SDK's `getMemberTokensForExternalLoginWithSession`).
+#[derive(Debug, Clone, Default, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SignOnInput {
+    /// Mark the member's email as verified.
+    pub verify_email: bool,
 }
 
 /// The project-specific parts a sign-in needs, from the desk.
@@ -227,11 +323,26 @@ impl SignIn {
                     path: r.path.clone(),
                     status: r.status,
                     millis: r.millis.min(u32::MAX as u64) as u32,
+                    note: None,
                 });
                 t.truncate(TIMELINE);
             })),
             ..ClientConfig::with_base_url(target.base_url.clone())
         }
+    }
+
+    /// Add a step (no request) to the timeline.
+    fn step(&self, path: &str, note: String) {
+        let mut t = self.timeline.lock().unwrap_or_else(|e| e.into_inner());
+        t.push_front(TimelineEntry {
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            method: "STEP".to_owned(),
+            path: path.to_owned(),
+            status: None,
+            millis: 0,
+            note: Some(note),
+        });
+        t.truncate(TIMELINE);
     }
 
     fn members(&self, target: &Target) -> Result<MemberAuth> {
@@ -263,6 +374,32 @@ impl SignIn {
         match session.access_token().await {
             Ok(token) => Ok(token),
             Err(_) => Ok(session.visitor().await?.access_token),
+        }
+    }
+
+    /// Run `call` with [`Self::caller`]'s token; when Wix refuses that token (401) and it is the held one, renew it
+    /// once (single flight) and run `call` once more. A refused call spent nothing, so sending it again is safe.
+    async fn with_caller<T, F, Fut>(&self, target: &Target, call: F) -> Result<T>
+    where
+        F: Fn(Secret) -> Fut,
+        Fut: std::future::Future<Output = wix_client::error::Result<T>>,
+    {
+        let caller = self.caller(target).await?;
+        match call(caller.clone()).await {
+            Err(wix_client::Error::Wix(e)) if e.status == 401 => {
+                let session = self.session(target).await?;
+                let held = session
+                    .current()
+                    .await
+                    .is_some_and(|t| t.access_token == caller);
+                if !held {
+                    return Err(wix_client::Error::Wix(e).into());
+                }
+                tracing::info!("Wix refused the held access token (401): renewing it once");
+                let renewed = session.renew_refused(&caller).await?;
+                Ok(call(renewed).await?)
+            }
+            other => Ok(other?),
         }
     }
 
@@ -378,34 +515,52 @@ impl SignIn {
         }
     }
 
+    /// Register a member (`captcha` when the site asks for one), then follow the login state machine.
     pub async fn register(
         &self,
         target: &Target,
         email: &str,
         password: &Secret,
+        captcha: Option<&CaptchaInput>,
     ) -> Result<LoginOutcome> {
         check_email(email)?;
-        let caller = self.caller(target).await?;
+        let members = self.members(target)?;
+        let captcha = captcha.map(CaptchaInput::to_wire);
         let state = self
-            .members(target)?
-            .register(&caller, email.trim(), password, None)
+            .with_caller(target, |caller| {
+                let (members, captcha) = (&members, captcha.as_ref());
+                async move {
+                    members
+                        .register(&caller, email.trim(), password, None, captcha)
+                        .await
+                }
+            })
             .await?;
-        self.advance(target, &caller, state).await
+        self.advance(target, state).await
     }
 
+    /// Log a member in (`captcha` when the site asks for one), then follow the login state machine.
     pub async fn login(
         &self,
         target: &Target,
         email: &str,
         password: &Secret,
+        captcha: Option<&CaptchaInput>,
     ) -> Result<LoginOutcome> {
         check_email(email)?;
-        let caller = self.caller(target).await?;
+        let members = self.members(target)?;
+        let captcha = captcha.map(CaptchaInput::to_wire);
         let state = self
-            .members(target)?
-            .login(&caller, email.trim(), password)
+            .with_caller(target, |caller| {
+                let (members, captcha) = (&members, captcha.as_ref());
+                async move {
+                    members
+                        .login(&caller, email.trim(), password, captcha)
+                        .await
+                }
+            })
             .await?;
-        self.advance(target, &caller, state).await
+        self.advance(target, state).await
     }
 
     pub async fn verify(&self, target: &Target, code: &str) -> Result<LoginOutcome> {
@@ -424,34 +579,25 @@ impl SignIn {
                     "No login is waiting for a code; log in or register first.".into(),
                 )
             })?;
-        let caller = self.caller(target).await?;
+        let members = self.members(target)?;
         let state = self
-            .members(target)?
-            .verify(&caller, code, &state_token)
+            .with_caller(target, |caller| {
+                let (members, state_token) = (&members, &state_token);
+                async move { members.verify(&caller, code, state_token).await }
+            })
             .await?;
-        self.advance(target, &caller, state).await
+        self.advance(target, state).await
     }
 
-    /// Follow the login state machine: a session token becomes member tokens (no browser), a verification step is
-    /// remembered, anything else is reported.
-    async fn advance(
-        &self,
-        target: &Target,
-        caller: &Secret,
-        state: LoginState,
-    ) -> Result<LoginOutcome> {
+    /// Follow the login state machine: a session token becomes member tokens (directly, or through the system
+    /// browser when Wix answers with a page), a verification step is remembered, anything else is reported.
+    async fn advance(&self, target: &Target, state: LoginState) -> Result<LoginOutcome> {
         let key = (target.project_id.clone(), target.client_id.clone());
         let verifications = || self.verifications.lock().unwrap_or_else(|e| e.into_inner());
         Ok(match state {
             LoginState::Success { session_token } => {
                 verifications().remove(&key);
-                let tokens = self
-                    .members(target)?
-                    .session_tokens(caller, &session_token, &self.redirect_uri)
-                    .await?;
-                let status = status_of(Some(&tokens));
-                self.session(target).await?.set(tokens).await?;
-                LoginOutcome::SignedIn { status }
+                self.session_tokens(target, &session_token).await?
             }
             LoginState::EmailVerificationRequired { state_token } => {
                 verifications().insert(key, state_token);
@@ -465,6 +611,64 @@ impl SignIn {
         })
     }
 
+    /// A session token → member tokens: directly when Wix redirects with a code, else a pending login whose URL
+    /// the caller opens in the system browser. The timeline says which.
+    async fn session_tokens(
+        &self,
+        target: &Target,
+        session_token: &Secret,
+    ) -> Result<LoginOutcome> {
+        // Not sent again after a 401: the page load may have spent the session token. The caller's token was
+        // accepted a moment ago by the login that gave the session token.
+        let caller = self.caller(target).await?;
+        let exchange = self
+            .members(target)?
+            .session_tokens(&caller, session_token, &self.redirect_uri)
+            .await?;
+        match exchange {
+            SessionExchange::Tokens(tokens) => {
+                let status = status_of(Some(&tokens));
+                self.session(target).await?.set(tokens).await?;
+                self.step(
+                    SESSION_STEP,
+                    "Direct: Wix redirected to the redirect URI with a code, exchanged at once (no browser)."
+                        .to_owned(),
+                );
+                Ok(LoginOutcome::SignedIn { status })
+            }
+            SessionExchange::NeedsPage(needed) => {
+                let reason = needed.answer.to_string();
+                let flow_id = uuid::Uuid::new_v4().to_string();
+                self.flows.start(
+                    &flow_id,
+                    &target.project_id,
+                    &target.client_id,
+                    needed.oauth,
+                    self.lifetime,
+                );
+                self.keep_flow(&flow_id, &target.project_id).await;
+                self.step(
+                    SESSION_STEP,
+                    format!(
+                        "System browser: {reason} instead of a redirect with a code, so the same login page opens \
+                         in the system browser and returns through {} (prompt=none: it asks nothing).",
+                        self.redirect_uri
+                    ),
+                );
+                Ok(LoginOutcome::ContinueInBrowser {
+                    login: BrowserLogin {
+                        flow_id,
+                        auth_url: needed.url.to_string(),
+                        redirect_uri: self.redirect_uri.clone(),
+                        deadline_seconds: u32::try_from(self.lifetime.as_secs())
+                            .unwrap_or(u32::MAX),
+                    },
+                    reason,
+                })
+            }
+        }
+    }
+
     pub async fn send_password_reset(
         &self,
         target: &Target,
@@ -472,11 +676,16 @@ impl SignIn {
         return_url: &str,
     ) -> Result<()> {
         check_email(email)?;
-        let caller = self.caller(target).await?;
-        Ok(self
-            .members(target)?
-            .send_password_reset(&caller, email.trim(), return_url)
-            .await?)
+        let members = self.members(target)?;
+        self.with_caller(target, |caller| {
+            let members = &members;
+            async move {
+                members
+                    .send_password_reset(&caller, email.trim(), return_url)
+                    .await
+            }
+        })
+        .await
     }
 
     pub async fn external_login(
@@ -502,25 +711,98 @@ impl SignIn {
         Ok(status)
     }
 
+    /// External login *with session* (the SDK's `getMemberTokensForExternalLoginWithSession`): `sign-on` for the
+    /// member with `email` (Wix creates the member when new), vouched for by the project's API key, then member
+    /// tokens for its session token. Held and saved like any member tokens.
+    pub async fn external_login_with_session(
+        &self,
+        target: &Target,
+        email: &str,
+        api_key: &Secret,
+        options: &SignOnInput,
+    ) -> Result<TokenStatus> {
+        check_email(email)?;
+        let session = self.session(target).await?;
+        // As the SDK: the held access token (renewed if due), else a visitor's, vouches with the API key.
+        let access = self.caller(target).await?;
+        let options = SignOnOptions {
+            verify_email: options.verify_email.then_some(true),
+            ..SignOnOptions::default()
+        };
+        let tokens = self
+            .members(target)?
+            .external_login_with_session(&access, api_key, email.trim(), &options)
+            .await?;
+        let status = status_of(Some(&tokens));
+        session.set(tokens).await?;
+        Ok(status)
+    }
+
     pub async fn renew(&self, target: &Target) -> Result<TokenStatus> {
         let tokens = self.session(target).await?.renew_now().await?;
         Ok(status_of(Some(&tokens)))
     }
 
-    /// The logout URL (for the system browser); the local tokens are forgotten either way.
-    pub async fn logout(&self, target: &Target) -> Result<Option<url::Url>> {
+    /// Log out as the SDK does: a logout redirect session with `callbacks: {postFlowUrl}` (`post_flow_url`
+    /// optional: where Wix's logout page returns; the OAuth app must allow it), whose page the caller opens in the
+    /// system browser. The local tokens are forgotten in **every** case, also when Wix refuses the logout
+    /// session: then [`LogoutOutcome::refused`] says why, and when the refusal may be about `post_flow_url`, a
+    /// logout page without it is asked for once, so there is still a page that ends the Wix session.
+    pub async fn logout(
+        &self,
+        target: &Target,
+        post_flow_url: Option<&str>,
+    ) -> Result<LogoutOutcome> {
+        let post_flow_url = post_flow_url.map(str::trim).filter(|u| !u.is_empty());
+        if let Some(url) = post_flow_url
+            && url::Url::parse(url).is_err()
+        {
+            return Err(CoreError::invalid(
+                "postFlowUrl",
+                "Enter the absolute URL Wix's logout page should return to (one the OAuth app allows), like \
+                 https://shop.example.com/, or leave it empty.",
+            ));
+        }
         let session = self.session(target).await?;
-        let held = session.current().await;
-        let url = match held {
-            Some(tokens) if tokens.logged_in() => Some(
-                self.members(target)?
-                    .logout_url(&tokens.access_token, None)
-                    .await?,
-            ),
-            _ => None,
+        let member = session.current().await.is_some_and(|t| t.logged_in());
+        let mut outcome = LogoutOutcome {
+            logout_url: None,
+            refused: None,
+            returns_to_post_flow_url: false,
         };
+        if member {
+            let asked = self.logout_session(target, post_flow_url).await;
+            match asked {
+                Ok(url) => {
+                    outcome.logout_url = Some(url.to_string());
+                    outcome.returns_to_post_flow_url = post_flow_url.is_some();
+                }
+                Err(e) => {
+                    outcome.refused = Some(e.to_string());
+                    let about_the_url = post_flow_url.is_some()
+                        && matches!(&e, CoreError::Wix(wix_client::Error::Wix(w)) if w.status == 400);
+                    if about_the_url && let Ok(url) = self.logout_session(target, None).await {
+                        outcome.logout_url = Some(url.to_string());
+                    }
+                }
+            }
+        }
         session.forget().await?;
-        Ok(url)
+        Ok(outcome)
+    }
+
+    /// One logout redirect session, with the held token (renewed if due, and once more after a 401).
+    async fn logout_session(
+        &self,
+        target: &Target,
+        post_flow_url: Option<&str>,
+    ) -> Result<url::Url> {
+        let members = self.members(target)?;
+        self.with_caller(target, |caller| {
+            let members = &members;
+            async move { members.logout_url(&caller, post_flow_url).await }
+        })
+        .await
     }
 
     pub async fn forget(&self, target: &Target) -> Result<()> {
@@ -583,41 +865,27 @@ pub fn status_of(tokens: Option<&Tokens>) -> TokenStatus {
             Role::Visitor => SignedInAs::Visitor,
             Role::Member => SignedInAs::Member,
         },
-        expires_at: Some(tokens.expires_at.to_rfc3339()),
+        expires_at: tokens.expires_at.map(|at| at.to_rfc3339()),
         claims: decode_claims(tokens.access_token.expose()),
     }
 }
 
-/// The payload claims of a JWT, decoded only (no signature check). Not a JWT: no claims.
+/// The payload claims of a JWT, decoded only (no signature check), bounded for display
+/// ([`wix_client::jwt::decode_claims`]). Not a JWT: no claims.
 pub fn decode_claims(token: &str) -> Vec<Claim> {
-    let mut parts = token.split('.');
-    let (Some(_), Some(payload), Some(_), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Vec::new();
-    };
-    let Ok(bytes) =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('='))
-    else {
-        return Vec::new();
-    };
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(&bytes)
-    else {
-        return Vec::new();
-    };
-    map.into_iter()
-        .map(|(name, value)| Claim {
-            name,
-            value: match value {
-                serde_json::Value::String(s) => s,
-                other => other.to_string(),
-            },
+    wix_client::jwt::decode_claims(token)
+        .into_iter()
+        .map(|c| Claim {
+            name: c.name,
+            value: c.value,
         })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+
     use super::*;
 
     #[test]

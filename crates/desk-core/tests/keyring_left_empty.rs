@@ -32,17 +32,17 @@ fn kinds(names: &[String]) -> Vec<&str> {
     kinds
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_the_keyring_empty() {
-    let service = format!("dev.oauthdesk.test.removal.{}", std::process::id());
-    let keyring = KeyringStore::new(service.clone());
-    let stored = || {
-        keyring
-            .names_in_keyring()
-            .expect("the Secret Service answers")
-    };
-    assert_eq!(stored(), Vec::<String>::new(), "a fresh service is empty");
-
+/// A desk on the real keyring under `service` holding every kind of entry: a connected project's and the
+/// sandbox's (API key, app secret, tokens, a pending login) and a Wix app profile's (secret, refresh token).
+async fn desk_holding_everything(
+    service: &str,
+) -> (
+    Desk,
+    tempfile::TempDir,
+    wix_emulator::RunningEmulator,
+    String,
+    String,
+) {
     // "Wix" for the connected project: an emulator of its own.
     let wix = wix_emulator::start(EmulatorConfig::default())
         .await
@@ -52,13 +52,9 @@ async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_t
         wix_api: wix.base_url().clone(),
         ..DeskOptions::default()
     };
-    let desk = Desk::open_with(
-        dir.path(),
-        Arc::new(KeyringStore::new(service.clone())),
-        options,
-    )
-    .await
-    .unwrap();
+    let desk = Desk::open_with(dir.path(), Arc::new(KeyringStore::new(service)), options)
+        .await
+        .unwrap();
     let project = desk
         .add_project(NewProject {
             name: "Staging".into(),
@@ -110,6 +106,21 @@ async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_t
     }
     desk.secrets.check().await.unwrap();
 
+    (desk, dir, wix, project.id, profile.profile.id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_the_keyring_empty() {
+    let service = format!("dev.oauthdesk.test.removal.{}", std::process::id());
+    let keyring = KeyringStore::new(service.clone());
+    let stored = || {
+        keyring
+            .names_in_keyring()
+            .expect("the Secret Service answers")
+    };
+    assert_eq!(stored(), Vec::<String>::new(), "a fresh service is empty");
+
+    let (desk, _dir, _wix, project_id, profile_id) = desk_holding_everything(&service).await;
     let before = stored();
     assert_eq!(
         kinds(&before),
@@ -124,10 +135,10 @@ async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_t
         "{before:?}"
     );
 
-    desk.remove_project(&project.id).await.unwrap();
+    desk.remove_project(&project_id).await.unwrap();
     let left = stored();
     assert!(
-        left.iter().all(|name| !name.contains(&project.id)),
+        left.iter().all(|name| !name.contains(&project_id)),
         "the removed project left {left:?}"
     );
     assert!(
@@ -142,8 +153,65 @@ async fn removing_a_project_resetting_the_sandbox_and_removing_a_profile_leave_t
         "the reset sandbox left {left:?}"
     );
 
-    desk.wix_apps.remove(&profile.profile.id).await.unwrap();
+    desk.wix_apps.remove(&profile_id).await.unwrap();
     assert_eq!(stored(), Vec::<String>::new(), "the keyring is not empty");
     // Nothing is held in memory to be written back either.
     assert_eq!(desk.sign_in.pending(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remove_all_data_lists_then_deletes_every_entry_and_file_the_desk_wrote() {
+    let service = format!("dev.oauthdesk.test.remove-all.{}", std::process::id());
+    let keyring = KeyringStore::new(service.clone());
+    let stored = || {
+        keyring
+            .names_in_keyring()
+            .expect("the Secret Service answers")
+    };
+    let (desk, dir, _wix, _project_id, _profile_id) = desk_holding_everything(&service).await;
+    let held = stored();
+    let listed = desk.stored_data().await.unwrap();
+    assert_eq!(
+        listed.keyring_entries.len(),
+        held.len(),
+        "{:?}",
+        listed.keyring_entries
+    );
+    for words in [
+        "API key of project “Staging”",
+        "Client secret of OAuth app",
+        "Visitor or member tokens",
+        "A browser login waiting for its callback (project “Sandbox",
+        "App secret of Wix app profile “Demo app”",
+        "Refresh token of Wix app profile “Demo app”",
+    ] {
+        assert!(
+            listed.keyring_entries.iter().any(|e| e.contains(words)),
+            "{words} not in {:?}",
+            listed.keyring_entries
+        );
+    }
+    let files: Vec<String> = [
+        "projects.json",
+        "wix-apps.json",
+        "sandbox",
+        "keyring-entries.json",
+    ]
+    .iter()
+    .map(|f| dir.path().join(f).display().to_string())
+    .collect();
+    assert_eq!(listed.files, files);
+
+    let removed = desk.remove_all_data().await.unwrap();
+    assert_eq!(removed.keyring_entries as usize, held.len());
+    assert_eq!(removed.files, 4);
+    assert_eq!(stored(), Vec::<String>::new(), "the keyring is not empty");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left in the data folder: {left:?}");
+    assert_eq!(desk.sign_in.pending(), 0);
+    assert!(desk.wix_apps.list().is_empty());
 }

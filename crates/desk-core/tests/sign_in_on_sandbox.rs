@@ -105,7 +105,7 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
     let password = Secret::from("pa55word");
     let registered = desk
         .sign_in
-        .register(&t, "bo@example.com", &password)
+        .register(&t, "bo@example.com", &password, None)
         .await
         .unwrap();
     assert!(
@@ -114,7 +114,7 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
     );
     let wrong = desk
         .sign_in
-        .login(&t, "bo@example.com", &Secret::from("nope-nope"))
+        .login(&t, "bo@example.com", &Secret::from("nope-nope"), None)
         .await
         .unwrap();
     assert!(
@@ -123,7 +123,7 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
     );
     assert!(
         desk.sign_in
-            .login(&t, "not-an-email", &password)
+            .login(&t, "not-an-email", &password, None)
             .await
             .is_err()
     );
@@ -136,7 +136,7 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
         .unwrap();
     let pending = desk
         .sign_in
-        .register(&t, "cy@example.com", &password)
+        .register(&t, "cy@example.com", &password, None)
         .await
         .unwrap();
     assert!(matches!(pending, LoginOutcome::VerifyEmail), "{pending:?}");
@@ -177,8 +177,13 @@ async fn custom_login_with_verification_external_login_renew_and_logout() {
         .unwrap();
     assert_eq!(status.signed_in_as, SignedInAs::Member);
 
-    let logout = desk.sign_in.logout(&t).await.unwrap();
-    assert!(logout.is_some_and(|u| u.path().ends_with("/oauth2/logout")));
+    let logout = desk.sign_in.logout(&t, None).await.unwrap();
+    assert!(
+        logout
+            .logout_url
+            .is_some_and(|u| u.contains("/oauth2/logout"))
+    );
+    assert!(logout.refused.is_none());
     assert_eq!(
         desk.sign_in.status(&t).await.unwrap().signed_in_as,
         SignedInAs::Nobody

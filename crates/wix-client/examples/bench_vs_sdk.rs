@@ -71,11 +71,13 @@ async fn main() {
             let caller = visitor.mint().await.unwrap().access_token;
             let password = Secret::from("pa55word");
             members
-                .register(&caller, &email, &password, None)
+                .register(&caller, &email, &password, None, None)
                 .await
                 .unwrap();
-            let LoginState::Success { session_token } =
-                members.login(&caller, &email, &password).await.unwrap()
+            let LoginState::Success { session_token } = members
+                .login(&caller, &email, &password, None)
+                .await
+                .unwrap()
             else {
                 panic!("login failed")
             };
@@ -141,7 +143,7 @@ async fn main() {
     };
     let auth = VisitorAuth::new(counting, CLIENT).unwrap();
     let mut tokens = auth.mint().await.unwrap();
-    tokens.expires_at = chrono::Utc::now() - chrono::Duration::minutes(1);
+    tokens.expires_at = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
     let store = Arc::new(MemoryTokens::holding(Some(tokens)));
     let session = Arc::new(
         TokenSession::open(auth, store, Duration::from_secs(60))

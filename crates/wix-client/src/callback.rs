@@ -30,7 +30,8 @@ pub struct Callback {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
-    /// `scheme://host/path` of the URL, to compare with the redirect URI.
+    /// `scheme://host/path` of the URL, whole, to compare with the redirect URI (quote it with care: it can be
+    /// long).
     pub target: String,
     /// The URL with every parameter value replaced by `…`, safe to show and log.
     pub redacted: String,
@@ -112,7 +113,7 @@ pub fn parse_callback(url: &str) -> Result<Callback, Rejection> {
         state: non_empty(pairs.remove("state")),
         error: non_empty(pairs.remove("error")).map(|e| quotable(&e)),
         error_description: non_empty(pairs.remove("error_description")).map(|d| quotable(&d)),
-        target: quotable(&target_of(&parsed)),
+        target: target_of(&parsed),
         redacted: redact(&parsed),
     })
 }
@@ -141,14 +142,25 @@ fn single_pairs<'a>(
 /// The longest piece of a callback URL that a message quotes.
 const QUOTED_CHARS: usize = 100;
 
-/// Text from a callback URL made safe to quote in a message, the UI and the log: no control characters, and at
-/// most [`QUOTED_CHARS`] characters.
+/// Text from a callback URL made safe to quote in a message, the UI and the log: no control characters, no
+/// bidirectional-text controls (which would make the rest of a log line read backwards), and at most
+/// [`QUOTED_CHARS`] characters.
 fn quotable(text: &str) -> String {
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    let clean: String = text.chars().filter(|c| !hidden_control(*c)).collect();
     match clean.char_indices().nth(QUOTED_CHARS) {
         Some((cut, _)) => format!("{}…", &clean[..cut]),
         None => clean,
     }
+}
+
+/// Whether `c` changes how text around it is shown rather than being shown: a control character, or a Unicode
+/// bidirectional-text control (marks, embeddings, overrides, isolates).
+pub(crate) fn hidden_control(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 /// `scheme://host/path?name=…&other=…#name=…`: names are kept when they look like parameter names, values never.
@@ -178,6 +190,18 @@ pub fn redact(url: &url::Url) -> String {
         out.push_str(&pairs.join("&"));
     }
     out
+}
+
+/// Whether `url` arrives at `redirect_uri` (same `scheme://host[:port]/path`; query and fragment aside).
+pub fn arrives_at(url: &url::Url, redirect_uri: &str) -> bool {
+    target_of(url) == expected_target(redirect_uri)
+}
+
+/// The target a callback for `redirect_uri` must have.
+fn expected_target(redirect_uri: &str) -> String {
+    url::Url::parse(redirect_uri)
+        .map(|u| target_of(&u))
+        .unwrap_or_else(|_| redirect_uri.to_owned())
 }
 
 /// `scheme://host[:port]/path` — what must match the redirect URI (case of scheme and host ignored by `url`).
@@ -403,13 +427,12 @@ impl PendingFlows {
             .into());
         };
         let flow_id = flow_id.clone();
-        let expected = url::Url::parse(flow.redirect_uri())
-            .map(|u| target_of(&u))
-            .unwrap_or_else(|_| flow.redirect_uri().to_owned());
+        let expected = expected_target(flow.redirect_uri());
+        // Whole addresses are compared; only the message shortens them.
         if callback.target != expected {
             return Err(Rejection::WrongTarget {
-                expected,
-                got: callback.target,
+                expected: quotable(&expected),
+                got: quotable(&callback.target),
             }
             .into());
         }
@@ -661,12 +684,16 @@ mod tests {
         let state = started(&flows, DEFAULT_DEADLINE);
         let refused = flows
             .accept(&format!(
-                "oauthdesk://callback?state={state}&error=x%0A%1B[31mFAKE&error_description={}",
+                "oauthdesk://callback?state={state}&error=x%0A%1B[31mFAKE%E2%80%AE&error_description=%E2%81%A7{}",
                 "d".repeat(500)
             ))
             .unwrap_err();
         let message = refused.rejection.to_string();
-        assert!(!message.chars().any(char::is_control), "{message:?}");
+        assert!(!message.chars().any(hidden_control), "{message:?}");
+        assert!(
+            message.starts_with("the sign-in was refused: x[31mFAKE (ddd"),
+            "{message:?}"
+        );
         assert!(message.len() < 300, "{} characters quoted", message.len());
         assert!(matches!(
             rejection(flows.accept("oauthdesk://admin:hunter2@callback?code=a&state=b")),
@@ -681,6 +708,31 @@ mod tests {
         assert!(matches!(wrong, Rejection::WrongTarget { .. }), "{wrong:?}");
         let wrong = wrong.to_string();
         assert!(wrong.len() < 400 && wrong.contains('…'), "{wrong}");
+    }
+
+    #[test]
+    fn a_login_with_a_redirect_uri_longer_than_a_quote_completes_at_that_uri_only() {
+        // Found by the `callback` fuzz target: the address was shortened before it was compared, so a redirect
+        // URI over 100 characters could never match and such a login could never complete.
+        let long = format!("https://shop.example.com/{}/callback", "account".repeat(20));
+        let flows = PendingFlows::new();
+        let start = || {
+            let oauth = OAuthData::generate(&long);
+            let state = oauth.state.secret().clone();
+            flows.start("long", "sandbox", "client", oauth, DEFAULT_DEADLINE);
+            state
+        };
+        let state = start();
+        let accepted = flows
+            .accept(&format!("{long}?code=abc&state={state}"))
+            .unwrap();
+        assert_eq!(accepted.flow_id, "long");
+        // Same first 100 characters, another address: refused, and the message stays short.
+        let state = start();
+        let wrong = rejection(flows.accept(&format!("{long}/elsewhere?code=abc&state={state}")));
+        assert!(matches!(wrong, Rejection::WrongTarget { .. }), "{wrong:?}");
+        assert!(wrong.to_string().len() < 400, "{wrong}");
+        assert!(flows.is_pending("long"));
     }
 
     #[test]

@@ -90,12 +90,42 @@ pub enum Error {
         "the server sent a page at {shown}, which is not a Wix page, so OAuth Desk did not open it; check the project's settings, and report it if it persists"
     )]
     PageRefused { shown: String },
+    /// Wix refused the call for lack of a permission (403): the API key must be given `permission`.
+    #[error("{}", missing_permission_message(.action, .permission, .wix))]
+    MissingPermission {
+        /// What was refused, e.g. "generate an OAuth app's secret".
+        action: &'static str,
+        /// The permission Wix's packages name for the call, e.g. `OAUTH_APP.APP_UPDATE`.
+        permission: &'static str,
+        wix: Box<WixError>,
+    },
+    /// A secret generation was sent but its answer was lost (or unreadable), and the secret could not be read
+    /// back either. Wix generates a secret once per app, so it is not sent again.
+    #[error(
+        "the secret generation was sent but its answer was lost, and the secret could not be read back ({reason}); \
+         Wix generates a secret only once per app, so OAuth Desk did not ask again: read it later with \
+         “Get secret” (the API key needs the headless:v1:o_auth_app:get_o_auth_app_secret permission), or create a \
+         new app"
+    )]
+    SecretOutcomeUnknown { reason: String },
     /// The OS keyring refused to keep or give back a token or secret; nothing was sent in its place.
     #[error(transparent)]
     Vault(#[from] vault::VaultError),
     /// The HTTP client could not be set up.
     #[error("could not set up the HTTP client: {0}")]
     Setup(String),
+}
+
+fn missing_permission_message(action: &str, permission: &str, wix: &WixError) -> String {
+    let mut text = format!(
+        "Wix answered {}: {}; the API key may not {action}: give it the {permission} permission (Wix dashboard → \
+         API Keys → the key → permissions), and check the project's site or account ID",
+        wix.status, wix.message
+    );
+    if let Some(id) = &wix.request_id {
+        text.push_str(&format!(" (request ID {id})"));
+    }
+    text
 }
 
 fn lost_create_message(found: Option<&str>) -> String {
@@ -113,6 +143,18 @@ fn lost_create_message(found: Option<&str>) -> String {
 
 impl Error {
     /// The field errors of a refusal before sending, or of a Wix validation error.
+    /// A 403 from Wix becomes [`Error::MissingPermission`] naming `permission`; anything else is unchanged.
+    pub fn needing(self, action: &'static str, permission: &'static str) -> Self {
+        match self {
+            Error::Wix(wix) if wix.status == 403 => Error::MissingPermission {
+                action,
+                permission,
+                wix: Box::new(wix),
+            },
+            other => other,
+        }
+    }
+
     pub fn field_errors(&self) -> &[FieldError] {
         match self {
             Error::Invalid(errors) => errors,

@@ -111,6 +111,15 @@ impl AdminAuth {
     }
 }
 
+/// What one load of a page answered (see `Http::load_once`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Loaded {
+    /// A redirect to this URL.
+    Redirect(Url),
+    /// A page (2xx) with this status.
+    Page { status: u16 },
+}
+
 /// Whether a call may be sent again when its answer is an error or lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
@@ -240,9 +249,10 @@ impl Http {
         }
     }
 
-    /// Load `url` once without following it and return where it redirects (e.g. a `prompt=none` login, whose
-    /// redirect carries the code). The URL is on the Wix side, so it may be absolute and on another host.
-    pub(crate) async fn redirect_location(&self, url: Url) -> Result<Url> {
+    /// Load `url` once without following it (e.g. a `prompt=none` login, whose redirect carries the code): where
+    /// it redirects, or that it answered with a page (2xx; the body is not read). Any other answer is the error
+    /// it carries. The URL is on the Wix side, so it may be absolute and on another host.
+    pub(crate) async fn load_once(&self, url: Url) -> Result<Loaded> {
         let started = Instant::now();
         let response = self
             .client
@@ -250,16 +260,21 @@ impl Http {
             .send()
             .await
             .map_err(|e| self.transport_error(e))?;
+        let status = response.status();
         self.observe(RequestRecord {
             method: "GET".into(),
             path: url.path().to_owned(),
-            status: Some(response.status().as_u16()),
+            status: Some(status.as_u16()),
             millis: started.elapsed().as_millis() as u64,
             request_id: header(&response, "x-wix-request-id"),
             attempt: 1,
         });
-        if !response.status().is_redirection() {
-            let status = response.status();
+        if status.is_success() {
+            return Ok(Loaded::Page {
+                status: status.as_u16(),
+            });
+        }
+        if !status.is_redirection() {
             let request_id = header(&response, "x-wix-request-id");
             let bytes = response.bytes().await.unwrap_or_default();
             return Err(Error::Wix(parse_error(status, &bytes, request_id)));
@@ -267,6 +282,7 @@ impl Http {
         let location = header(&response, "location")
             .ok_or_else(|| Error::Decode("a redirect without a Location".into()))?;
         url.join(&location)
+            .map(Loaded::Redirect)
             .map_err(|e| Error::Decode(format!("the redirect is not a URL: {e}")))
     }
 

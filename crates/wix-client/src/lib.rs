@@ -10,10 +10,12 @@
 //!   session token to tokens without a browser, password reset, external login, logout URL.
 //! - [`callback`]: callback-URL parsing and the table of browser logins waiting for one (state, once, deadline,
 //!   redirect URI).
+//! - [`deep_link`]: the shape check of a raw deep link, and its redacted form (no parameter value) to show and log.
 //! - [`wix_apps`]: Wix app OAuth — basic (client credentials) and advanced (install handshake, refresh tokens).
 //! - [`store`]: the traits through which the application keeps tokens and created secrets (the client writes no
 //!   keyring entry itself), and [`store::TokenCell`], single-flight renewal of a held token.
 //! - [`visitor`]: visitor tokens (`OAuthStrategy`), and a token session with proactive, single-flight renewal.
+//! - [`jwt`]: the claims of a JWT-shaped token, decoded (not verified) and bounded, for display.
 //! - [`http`]: the HTTP behaviour every call shares — rustls, no redirects followed, timeouts, retries with
 //!   backoff only for idempotent calls, Wix error bodies parsed, a redacted request log.
 //!
@@ -28,8 +30,10 @@
 //! ```
 
 pub mod callback;
+pub mod deep_link;
 pub mod error;
 pub mod http;
+pub mod jwt;
 pub mod members;
 pub mod oauth_apps;
 pub mod pages;

@@ -2,11 +2,16 @@
 //!
 //! - Wix-managed login: [`MemberAuth::login_url`] (a redirect session with PKCE S256 + state) for the system
 //!   browser, then [`MemberAuth::exchange_code`] for the code the callback brings (one attempt, exact redirect URI).
-//! - Custom login: [`MemberAuth::register`], [`MemberAuth::login`], [`MemberAuth::verify`] (the login state
-//!   machine) and [`MemberAuth::session_tokens`] — a session token becomes member tokens through `prompt=none`,
-//!   with no browser or iframe: the redirect is read, not followed.
+//! - Custom login: [`MemberAuth::register`], [`MemberAuth::login`] (both with optional [`CaptchaTokens`]),
+//!   [`MemberAuth::verify`] (the login state machine) and [`MemberAuth::session_tokens`] — a session token becomes
+//!   member tokens through `prompt=none`. The hosted `fullUrl` is loaded here once, with no cookies and no
+//!   JavaScript: when Wix answers with a redirect to the redirect URI carrying a code, that code is exchanged
+//!   ([`SessionExchange::Tokens`]); when it answers with a page (or a redirect anywhere else), the same `fullUrl`
+//!   must be loaded where a page can run ([`SessionExchange::NeedsPage`]), and its code comes back to the redirect
+//!   URI like a Wix-managed login's.
 //! - [`MemberAuth::send_password_reset`], [`MemberAuth::external_login`] (member ID + API key),
-//!   [`MemberAuth::logout_url`].
+//!   [`MemberAuth::external_login_with_session`] (email + API key, through `sign-on`),
+//!   [`MemberAuth::logout_url`] (with `callbacks`, as the SDK sends it).
 //!
 //! The identity and redirect calls carry the caller's visitor (or member) access token, as the SDK sends it.
 
@@ -50,6 +55,111 @@ pub enum LoginErrorCode {
     EmailAlreadyExists,
     MissingCaptchaToken,
     InvalidCaptchaToken,
+}
+
+/// The reCAPTCHA site keys the SDK exposes (`captchaVisibleSiteKey`, `captchaInvisibleSiteKey` of
+/// `OAuthStrategy`): a page that renders Google's reCAPTCHA widget with one of these gets a token Wix accepts.
+pub const CAPTCHA_VISIBLE_SITE_KEY: &str = "6Ld0J8IcAAAAANyrnxzrRlX1xrrdXsOmsepUYosy";
+pub const CAPTCHA_INVISIBLE_SITE_KEY: &str = "6LdoPaUfAAAAAJphvHoUoOob7mx0KDlXyXlgrx5v";
+
+/// The SDK's `captchaTokens` input: a site with reCAPTCHA on refuses register and login without one
+/// ([`LoginErrorCode::MissingCaptchaToken`]). `Debug` hides the tokens.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CaptchaTokens {
+    /// From the visible reCAPTCHA widget ([`CAPTCHA_VISIBLE_SITE_KEY`]).
+    pub recaptcha: Option<Secret>,
+    /// From invisible reCAPTCHA ([`CAPTCHA_INVISIBLE_SITE_KEY`]).
+    pub invisible_recaptcha: Option<Secret>,
+}
+
+impl std::fmt::Debug for CaptchaTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptchaTokens")
+            .field("recaptcha", &self.recaptcha.as_ref().map(|_| "[redacted]"))
+            .field(
+                "invisible_recaptcha",
+                &self.invisible_recaptcha.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+impl CaptchaTokens {
+    /// A token from the visible reCAPTCHA widget.
+    pub fn recaptcha(token: Secret) -> Self {
+        Self {
+            recaptcha: Some(token),
+            invisible_recaptcha: None,
+        }
+    }
+
+    /// `[{"Recaptcha": …, "InvisibleRecaptcha": …}]` with absent tokens dropped, as the SDK sends it; `None` when
+    /// neither token is there (then the SDK sends no `captchaTokens`).
+    fn to_wire(&self) -> Option<Value> {
+        let mut entry = serde_json::Map::new();
+        let non_empty = |t: &Option<Secret>| {
+            t.as_ref()
+                .map(|t| t.expose().trim().to_owned())
+                .filter(|t| !t.is_empty())
+        };
+        if let Some(token) = non_empty(&self.recaptcha) {
+            entry.insert("Recaptcha".into(), Value::String(token));
+        }
+        if let Some(token) = non_empty(&self.invisible_recaptcha) {
+            entry.insert("InvisibleRecaptcha".into(), Value::String(token));
+        }
+        (!entry.is_empty()).then(|| json!([entry]))
+    }
+}
+
+/// The optional inputs of a sign-on (the SDK's `getMemberTokensForExternalLoginWithSession` options).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignOnOptions {
+    /// The identity profile, sent as given (`{"nickname": …}`, …).
+    pub profile: Option<Value>,
+    /// Mark the email as verified.
+    pub verify_email: Option<bool>,
+    pub merge_existing_contact: Option<bool>,
+}
+
+/// What a session token's exchange found (see [`MemberAuth::session_tokens`]).
+#[derive(Debug)]
+pub enum SessionExchange {
+    /// Wix redirected to the redirect URI with a code, which was exchanged: member tokens.
+    Tokens(Tokens),
+    /// Wix answered in a way only a page that can run finishes: load `url` (in the system browser, returning
+    /// through `oauth.redirect_uri`) and accept its callback for `oauth`'s state, as for a Wix-managed login.
+    NeedsPage(PageNeeded),
+}
+
+/// A session-token login that needs a page that can run. Holds the login's PKCE verifier: keep it with the
+/// pending logins (in the keyring), nowhere else.
+#[derive(Debug)]
+pub struct PageNeeded {
+    /// The `fullUrl` (checked: Wix's, or the sandbox's) to open.
+    pub url: url::Url,
+    /// The verifier, state and redirect URI the callback must match.
+    pub oauth: OAuthData,
+    /// What Wix answered instead of the redirect with a code.
+    pub answer: DirectAnswer,
+}
+
+/// What the direct load of a `prompt=none` `fullUrl` answered, when it was not the redirect with a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectAnswer {
+    /// A page (a 2xx answer), e.g. one that needs JavaScript or cookies.
+    Page { status: u16 },
+    /// A redirect to somewhere other than the redirect URI (shown redacted: no parameter values).
+    RedirectElsewhere { to: String },
+}
+
+impl std::fmt::Display for DirectAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Page { status } => write!(f, "Wix answered with a page ({status})"),
+            Self::RedirectElsewhere { to } => write!(f, "Wix redirected to {to}"),
+        }
+    }
 }
 
 /// Where a register, login or verification stands (the SDK's `loginState`).
@@ -174,28 +284,38 @@ impl MemberAuth {
         tokens_from(response, None, Role::Member)
     }
 
+    /// `registerV2`: `{"loginId": {"email"}, "password", "profile"?, "captchaTokens"?}`.
     pub async fn register(
         &self,
         caller: &Secret,
         email: &str,
         password: &Secret,
         profile: Option<Value>,
+        captcha: Option<&CaptchaTokens>,
     ) -> Result<LoginState> {
         let mut body = json!({"loginId": {"email": email}, "password": password.expose()});
         if let Some(profile) = profile {
             body["profile"] = profile;
         }
+        if let Some(tokens) = captcha.and_then(CaptchaTokens::to_wire) {
+            body["captchaTokens"] = tokens;
+        }
         self.state_call(caller, "_api/iam/authentication/v2/register", &body, true)
             .await
     }
 
+    /// `loginV2`: `{"loginId": {"email"}, "password", "captchaTokens"?}`.
     pub async fn login(
         &self,
         caller: &Secret,
         email: &str,
         password: &Secret,
+        captcha: Option<&CaptchaTokens>,
     ) -> Result<LoginState> {
-        let body = json!({"loginId": {"email": email}, "password": password.expose()});
+        let mut body = json!({"loginId": {"email": email}, "password": password.expose()});
+        if let Some(tokens) = captcha.and_then(CaptchaTokens::to_wire) {
+            body["captchaTokens"] = tokens;
+        }
         self.state_call(caller, "_api/iam/authentication/v2/login", &body, false)
             .await
     }
@@ -258,19 +378,43 @@ impl MemberAuth {
         }
     }
 
-    /// Member tokens for a session token, with no browser: a `prompt=none` login whose redirect is read here.
-    /// `redirect_uri` must be one of the OAuth app's allowed redirect URIs.
+    /// Member tokens for a session token: a `prompt=none` login (`responseMode: query`, `redirect_uri` one of the
+    /// OAuth app's allowed redirect URIs) whose `fullUrl` is loaded here once, without following it.
+    /// - A redirect to `redirect_uri` with a code (and this login's state): the code is exchanged, and the answer
+    ///   is [`SessionExchange::Tokens`].
+    /// - A redirect to `redirect_uri` with an `error`: [`Error::SignInAgain`] (Wix refused the session token).
+    /// - A page (2xx), or a redirect anywhere else: [`SessionExchange::NeedsPage`] with the `fullUrl` and this
+    ///   login's PKCE data, for the caller to open where a page can run and finish on the callback.
+    /// - Any other status: the error Wix answered.
     pub async fn session_tokens(
         &self,
         caller: &Secret,
         session_token: &Secret,
         redirect_uri: &str,
-    ) -> Result<Tokens> {
+    ) -> Result<SessionExchange> {
         let oauth = OAuthData::generate(redirect_uri);
         let url = self
             .login_url(caller, &oauth, ResponseMode::Query, Some(session_token))
             .await?;
-        let location = self.http.redirect_location(url).await?;
+        let location = match self.http.load_once(url.clone()).await? {
+            crate::http::Loaded::Redirect(location) => location,
+            crate::http::Loaded::Page { status } => {
+                return Ok(SessionExchange::NeedsPage(PageNeeded {
+                    url,
+                    oauth,
+                    answer: DirectAnswer::Page { status },
+                }));
+            }
+        };
+        if !crate::callback::arrives_at(&location, redirect_uri) {
+            return Ok(SessionExchange::NeedsPage(PageNeeded {
+                url,
+                oauth,
+                answer: DirectAnswer::RedirectElsewhere {
+                    to: crate::callback::redact(&location),
+                },
+            }));
+        }
         let callback =
             parse_callback(location.as_str()).map_err(|e| Error::Decode(e.to_string()))?;
         if let Some(error) = callback.error {
@@ -290,7 +434,9 @@ impl MemberAuth {
         let code = callback
             .code
             .ok_or_else(|| Error::Decode("the login answered without a code".into()))?;
-        self.exchange_code(&code, &oauth).await
+        Ok(SessionExchange::Tokens(
+            self.exchange_code(&code, &oauth).await?,
+        ))
     }
 
     /// Ask Wix to email a password-reset link that returns to `redirect_url`.
@@ -337,18 +483,105 @@ impl MemberAuth {
         tokens_from(response, None, Role::Member)
     }
 
-    /// The logout URL (a logout redirect session) that returns to `post_flow_url`. Clear local tokens as well.
+    /// `signOn` (`POST /_api/iam/authentication/v2/sign-on`): a session token for the member with `email`,
+    /// vouched for by an API key (`authorization: <access token>,<API key>`). The first half of
+    /// [`Self::external_login_with_session`]. Sent once: it may create the member.
+    pub async fn sign_on(
+        &self,
+        access: &Secret,
+        api_key: &Secret,
+        email: &str,
+        options: &SignOnOptions,
+    ) -> Result<SignedOn> {
+        let mut body = json!({"loginId": {"email": email}});
+        if let Some(profile) = &options.profile {
+            body["profile"] = profile.clone();
+        }
+        if let Some(verify) = options.verify_email {
+            body["verifyEmail"] = json!(verify);
+        }
+        if let Some(merge) = options.merge_existing_contact {
+            body["mergeExistingContact"] = json!(merge);
+        }
+        let header = Secret::new(format!("{},{}", access.expose(), api_key.expose()));
+        let answer: Value = self
+            .http
+            .send(
+                Method::POST,
+                "_api/iam/authentication/v2/sign-on",
+                Some(&body),
+                Retry::Once,
+                |r| r.header("authorization", header.expose()),
+            )
+            .await?;
+        let session_token = answer["sessionToken"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(Secret::from)
+            .ok_or_else(|| Error::Decode("sign-on answered without a sessionToken".into()))?;
+        let member_id = answer["identity"]["id"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::Decode("sign-on answered without identity.id".into()))?;
+        Ok(SignedOn {
+            session_token,
+            member_id,
+        })
+    }
+
+    /// The SDK's `getMemberTokensForExternalLoginWithSession`: [`Self::sign_on`], then the token endpoint with
+    /// `{"grant_type": "authorized_client", "member_id", "session_token"}` (no `scope`) and the same combined
+    /// `authorization`. `access` is a visitor (or member) access token.
+    pub async fn external_login_with_session(
+        &self,
+        access: &Secret,
+        api_key: &Secret,
+        email: &str,
+        options: &SignOnOptions,
+    ) -> Result<Tokens> {
+        let signed_on = self.sign_on(access, api_key, email, options).await?;
+        let body = json!({
+            "grant_type": "authorized_client",
+            "member_id": signed_on.member_id,
+            "session_token": signed_on.session_token.expose(),
+        });
+        let header = Secret::new(format!("{},{}", access.expose(), api_key.expose()));
+        let response: TokenResponse = self
+            .http
+            .send(
+                Method::POST,
+                "oauth2/token",
+                Some(&body),
+                Retry::Once,
+                |r| r.header("authorization", header.expose()),
+            )
+            .await?;
+        tokens_from(response, None, Role::Member)
+    }
+
+    /// The logout URL (a logout redirect session) that returns to `post_flow_url`, sent as the SDK's `logout`
+    /// sends it: `{"logout": {"clientId"}, "callbacks": {"postFlowUrl"?}}` (`callbacks` always there, empty
+    /// without a URL). Clear local tokens as well, whatever this answers.
     pub async fn logout_url(
         &self,
         caller: &Secret,
         post_flow_url: Option<&str>,
     ) -> Result<url::Url> {
-        let mut body = json!({"logout": {"clientId": self.client_id}});
-        if let Some(url) = post_flow_url {
-            body["callbacks"] = json!({"postFlowUrl": url});
-        }
+        let callbacks = match post_flow_url {
+            Some(url) => json!({"postFlowUrl": url}),
+            None => json!({}),
+        };
+        let body = json!({"logout": {"clientId": self.client_id}, "callbacks": callbacks});
         self.redirect_session(caller, &body).await
     }
+}
+
+/// A sign-on's answer. `Debug` hides the session token.
+#[derive(Debug, Clone)]
+pub struct SignedOn {
+    pub session_token: Secret,
+    pub member_id: String,
 }
 
 fn login_state(value: &Value) -> LoginState {
@@ -389,5 +622,29 @@ fn explain_login_url_error(error: Error) -> Error {
             Error::Wix(e)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captcha_tokens_go_on_the_wire_as_the_sdk_sends_them() {
+        let both = CaptchaTokens {
+            recaptcha: Some(Secret::from("v")),
+            invisible_recaptcha: Some(Secret::from("i")),
+        };
+        assert_eq!(
+            both.to_wire(),
+            Some(json!([{"Recaptcha": "v", "InvisibleRecaptcha": "i"}]))
+        );
+        assert_eq!(
+            CaptchaTokens::recaptcha(Secret::from(" v ")).to_wire(),
+            Some(json!([{"Recaptcha": "v"}]))
+        );
+        assert_eq!(CaptchaTokens::default().to_wire(), None);
+        assert_eq!(CaptchaTokens::recaptcha(Secret::from("  ")).to_wire(), None);
+        assert!(!format!("{both:?}").contains("\"v\""));
     }
 }

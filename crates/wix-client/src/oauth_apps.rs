@@ -1,4 +1,8 @@
-//! The OAuth Apps API: `POST/GET/PATCH/DELETE /oauth-app/v1/oauth-apps`, as `@wix/auth-management` calls it.
+//! The OAuth Apps API: `POST/GET/PATCH/DELETE /oauth-app/v1/oauth-apps`, and the app's secret
+//! (`POST …/{id}/generate-secret`, `GET …/{id}/secret`), as `@wix/auth-management` calls it.
+//!
+//! Decoding is no stricter than the SDK's: `null` (or a missing value) is accepted for every list, enum and text
+//! field of an app, and read as empty or unspecified.
 
 use std::fmt;
 
@@ -17,6 +21,7 @@ const PATH: &str = "oauth-app/v1/oauth-apps";
 /// Declares an enum whose wire values are strings and which keeps values Wix adds later as `Unknown(String)`
 /// instead of failing to parse.
 macro_rules! open_enum {
+    (@first $first:literal $(, $rest:literal)*) => { $first };
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -43,8 +48,12 @@ macro_rules! open_enum {
         }
 
         impl<'de> Deserialize<'de> for $name {
+            /// `null` reads as the first (unspecified) value, as the SDK would leave it.
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                Ok(Self::from(String::deserialize(d)?.as_str()))
+                Ok(match Option::<String>::deserialize(d)? {
+                    Some(s) => Self::from(s.as_str()),
+                    None => Self::from(open_enum!(@first $($wire),+)),
+                })
             }
         }
     };
@@ -90,11 +99,16 @@ impl Default for Technology {
     }
 }
 
+/// A field that may come as `null`: read as its empty value.
+fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DomainMapping {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub origin: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub destination: String,
 }
 
@@ -102,23 +116,27 @@ pub struct DomainMapping {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OAuthAppFields {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub name: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub description: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub allowed_redirect_uris: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub allowed_redirect_domains: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logout_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub application_type: ApplicationType,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub technology: Technology,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub wix_pages_domains_mappings: Vec<DomainMapping>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url_wix_pages: Option<String>,
@@ -140,6 +158,10 @@ pub struct OAuthApp {
     pub id: String,
     #[serde(default)]
     pub created_date: Option<DateTime<Utc>>,
+    /// Read-only: whether Wix still allows [`OAuthAppsClient::generate_secret`] for this app (*docs*: true until a
+    /// secret has been generated). `None` when Wix did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_secret_generation: Option<bool>,
     #[serde(flatten)]
     pub fields: OAuthAppFields,
 }
@@ -150,6 +172,20 @@ pub struct OAuthApp {
 pub struct Created {
     pub app: OAuthApp,
     pub secret: Option<Secret>,
+}
+
+/// The permission `generate-secret` needs (`@wix/auth-management`'s internal typings: `OAUTH_APP.APP_UPDATE`).
+pub const GENERATE_SECRET_PERMISSION: &str = "OAUTH_APP.APP_UPDATE (“Manage OAuth Apps”)";
+/// The permission `GET …/secret` needs (`@wix/auth-management`'s internal typings).
+pub const READ_SECRET_PERMISSION: &str = "headless:v1:o_auth_app:get_o_auth_app_secret";
+
+/// A secret from [`OAuthAppsClient::generate_secret_and_store`], already handed to the sink.
+#[derive(Clone)]
+pub struct GeneratedSecret {
+    pub secret: Secret,
+    pub storage: SecretStorage,
+    /// The generation's answer was lost and the secret was read back with `GET …/secret` instead.
+    pub recovered: bool,
 }
 
 /// Where a new app's secret ended up.
@@ -306,10 +342,13 @@ impl OAuthAppsClient {
     }
 
     pub async fn query(&self, auth: &AdminAuth, query: &Query) -> Result<Page> {
-        let mut spec = json!({ "paging": { "offset": query.offset, "limit": query.limit } });
-        if let Some(id) = &query.id {
-            spec["filter"] = json!({ "id": id });
-        }
+        // As the SDK's query builder: `filter` always there (`{}` when nothing is filtered).
+        let filter = match &query.id {
+            Some(id) => json!({ "id": id }),
+            None => json!({}),
+        };
+        let mut spec =
+            json!({ "filter": filter, "paging": { "offset": query.offset, "limit": query.limit } });
         if let Some((field, order)) = query.sort {
             let field = match field {
                 SortField::Name => "name",
@@ -411,6 +450,68 @@ impl OAuthAppsClient {
         decode_app(envelope.o_auth_app)
     }
 
+    /// `generateOAuthAppSecret`: a new client secret for an app. Wix allows this **once** per app (while
+    /// [`OAuthApp::allow_secret_generation`] is true) and the previous secret stops working. Sent once, never
+    /// retried. A 403 is [`Error::MissingPermission`] naming [`GENERATE_SECRET_PERMISSION`]. Prefer
+    /// [`Self::generate_secret_and_store`], which keeps the secret before returning it.
+    pub async fn generate_secret(&self, auth: &AdminAuth, id: &str) -> Result<Secret> {
+        let path = format!("{PATH}/{}/generate-secret", encode(id));
+        let body = json!({ "oAuthAppId": id });
+        let value: Value = self
+            .http
+            .admin(auth, Method::POST, &path, Some(&body), Retry::Once)
+            .await
+            .map_err(|e| e.needing("generate an OAuth app's secret", GENERATE_SECRET_PERMISSION))?;
+        secret_of(&value)
+    }
+
+    /// `getOAuthAppSecret`: read an app's current secret (`GET …/{id}/secret?oAuthAppId={id}`). A 403 is
+    /// [`Error::MissingPermission`] naming [`READ_SECRET_PERMISSION`].
+    pub async fn get_secret(&self, auth: &AdminAuth, id: &str) -> Result<Secret> {
+        let path = format!("{PATH}/{}/secret?oAuthAppId={}", encode(id), encode(id));
+        let value: Value = self
+            .http
+            .admin(auth, Method::GET, &path, None, Retry::Idempotent)
+            .await
+            .map_err(|e| e.needing("read an OAuth app's secret", READ_SECRET_PERMISSION))?;
+        secret_of(&value)
+    }
+
+    /// Generate a secret and hand it to `sink` before returning it (as [`Self::create_and_store`] does with a
+    /// created app's). A refusing sink does not lose it: [`SecretStorage::NotSaved`]. If the generation's answer
+    /// is lost, it is never sent again (Wix generates once): the secret is read back with [`Self::get_secret`]
+    /// instead, or the error is [`Error::SecretOutcomeUnknown`].
+    pub async fn generate_secret_and_store(
+        &self,
+        auth: &AdminAuth,
+        id: &str,
+        sink: &dyn SecretSink,
+    ) -> Result<GeneratedSecret> {
+        let (secret, recovered) = match self.generate_secret(auth, id).await {
+            Ok(secret) => (secret, false),
+            Err(lost @ (Error::Network { .. } | Error::Timeout { .. } | Error::Decode(_))) => {
+                match self.get_secret(auth, id).await {
+                    Ok(secret) => (secret, true),
+                    Err(e) => {
+                        return Err(Error::SecretOutcomeUnknown {
+                            reason: format!("{lost}; reading it back: {e}"),
+                        });
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let storage = match sink.keep(id, &secret).await {
+            Ok(()) => SecretStorage::Saved,
+            Err(e) => SecretStorage::NotSaved(e.to_string()),
+        };
+        Ok(GeneratedSecret {
+            secret,
+            storage,
+            recovered,
+        })
+    }
+
     /// Delete an app; its client ID stops working. Never retried.
     pub async fn delete(&self, auth: &AdminAuth, id: &str) -> Result<()> {
         let path = format!("{PATH}/{}?oAuthAppId={}", encode(id), encode(id));
@@ -420,6 +521,15 @@ impl OAuthAppsClient {
             .await?;
         Ok(())
     }
+}
+
+/// `{"oAuthAppSecret": "…"}`, non-empty.
+fn secret_of(value: &Value) -> Result<Secret> {
+    value["oAuthAppSecret"]
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(Secret::from)
+        .ok_or_else(|| Error::Decode("the answer has no oAuthAppSecret".into()))
 }
 
 fn decode_app(mut value: Value) -> Result<OAuthApp> {
@@ -615,6 +725,29 @@ mod tests {
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"SOLID_JS\"");
         let a: ApplicationType = serde_json::from_str("\"MOBILE\"").unwrap();
         assert_eq!(a, ApplicationType::Mobile);
+    }
+
+    #[test]
+    fn null_lists_enums_and_texts_decode_as_empty() {
+        let app = decode_app(serde_json::json!({
+            "id": "a1", "name": "Shop", "description": null, "allowedRedirectUris": null,
+            "allowedRedirectDomains": null, "applicationType": null, "technology": null,
+            "wixPagesDomainsMappings": null, "loginUrl": null, "createdDate": null,
+            "allowSecretGeneration": true, "secret": "never-kept"
+        }))
+        .expect("nulls are accepted");
+        assert_eq!(app.fields.allowed_redirect_uris, Vec::<String>::new());
+        assert_eq!(app.fields.application_type, ApplicationType::Unspecified);
+        assert_eq!(app.fields.technology, Technology::Unspecified);
+        assert_eq!(app.fields.description, "");
+        assert_eq!(app.allow_secret_generation, Some(true));
+        let minimal = decode_app(serde_json::json!({"id": "a2"})).unwrap();
+        assert_eq!(minimal.allow_secret_generation, None);
+        let mappings = decode_app(serde_json::json!({
+            "id": "a3", "wixPagesDomainsMappings": [{"origin": null, "destination": "d"}]
+        }))
+        .unwrap();
+        assert_eq!(mappings.fields.wix_pages_domains_mappings[0].origin, "");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The per-login secrets of Authorization Code + PKCE (S256), as the SDK's `generateOAuthData` makes them: a
 //! code verifier, its challenge `base64url(sha256(verifier))` without padding, and a `state` to match the callback
-//! against. Built on the `oauth2` crate's types, whose `Debug` never prints the verifier or the state.
+//! against — 43 characters, made as the SDK makes it: the challenge of a second, independent random verifier.
+//! Built on the `oauth2` crate's types, whose `Debug` never prints the verifier or the state.
 
 use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier};
 
@@ -20,10 +21,11 @@ impl OAuthData {
     /// New, random verifier (43 characters) and state for a login that returns to `redirect_uri`.
     pub fn generate(redirect_uri: &str) -> Self {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (state, _) = PkceCodeChallenge::new_random_sha256();
         Self {
             code_verifier: verifier,
             code_challenge: challenge.as_str().to_owned(),
-            state: CsrfToken::new_random(),
+            state: CsrfToken::new(state.as_str().to_owned()),
             redirect_uri: redirect_uri.to_owned(),
         }
     }
@@ -74,6 +76,15 @@ mod tests {
         let b = OAuthData::generate("oauthdesk://callback");
         assert_ne!(a.code_verifier.secret(), b.code_verifier.secret());
         assert_ne!(a.state.secret(), b.state.secret());
+        assert_ne!(a.state.secret(), &a.code_challenge);
+        for state in [a.state.secret(), b.state.secret()] {
+            assert_eq!(state.len(), 43, "as long as the SDK's state");
+            assert!(
+                state
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+            );
+        }
         let printed = format!("{a:?}");
         assert!(!printed.contains(a.code_verifier.secret().as_str()));
         assert!(!printed.contains(a.state.secret().as_str()));

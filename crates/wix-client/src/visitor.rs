@@ -6,6 +6,10 @@
 //! a configurable margin before expiry, lets only one renewal run at a time however many callers wait
 //! (single-flight), and drops the tokens when the server refuses the refresh token (400/401/403: "sign in
 //! again"). A renewal is sent once, never retried (under rotation a refresh token is spent by its first use).
+//!
+//! Decoding is no stricter than the SDK's: a token answer without `expires_in` is accepted. Its expiry is then read
+//! from the access token's `exp` claim when it is a JWT, and otherwise unknown: such a token counts as fresh (as the
+//! SDK's `NaN` expiry does) until a call is refused with 401, when [`TokenSession::renew_refused`] renews it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,16 +36,21 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tokens {
     pub access_token: Secret,
-    /// From `expires_in` at the time of issue.
-    pub expires_at: DateTime<Utc>,
+    /// From `expires_in` at the time of issue, else the access token's JWT `exp`; `None` when the answer said
+    /// neither (the token counts as fresh until a call is refused with 401).
+    pub expires_at: Option<DateTime<Utc>>,
     pub refresh_token: Secret,
     pub role: Role,
 }
 
 impl Tokens {
-    /// Valid for at least `margin` more.
+    /// Valid for at least `margin` more. An unknown expiry counts as fresh: the token is used until a call is
+    /// refused (then [`TokenSession::renew_refused`]).
     pub fn fresh_for(&self, margin: Duration) -> bool {
-        self.expires_at - chrono::Duration::from_std(margin).unwrap_or_default() > Utc::now()
+        match self.expires_at {
+            Some(at) => at - chrono::Duration::from_std(margin).unwrap_or_default() > Utc::now(),
+            None => true,
+        }
     }
 
     /// `loggedIn()` in the SDK: the refresh token is a member's.
@@ -59,7 +68,7 @@ impl Tokens {
         Secret::new(
             json!({
                 "accessToken": self.access_token.expose(),
-                "expiresAt": self.expires_at.to_rfc3339(),
+                "expiresAt": self.expires_at.map(|at| at.to_rfc3339()),
                 "refreshToken": self.refresh_token.expose(),
                 "role": self.role,
             })
@@ -73,7 +82,8 @@ impl Tokens {
         #[serde(rename_all = "camelCase")]
         struct Stored {
             access_token: String,
-            expires_at: DateTime<Utc>,
+            #[serde(default)]
+            expires_at: Option<DateTime<Utc>>,
             refresh_token: String,
             role: Role,
         }
@@ -87,12 +97,14 @@ impl Tokens {
     }
 }
 
+/// A token answer, as the SDK reads it: only `access_token` is required (`null` counts as absent).
 #[derive(Deserialize)]
 pub(crate) struct TokenResponse {
     access_token: String,
     #[serde(default)]
     refresh_token: Option<String>,
-    expires_in: i64,
+    #[serde(default)]
+    expires_in: Option<i64>,
 }
 
 /// The token endpoint for one OAuth app.
@@ -178,12 +190,35 @@ pub(crate) fn tokens_from(
 }
 
 fn tokens(response: TokenResponse, refresh: Secret, role: Role) -> Tokens {
+    let expires = match response.expires_in {
+        Some(seconds) => Some(expires_at(seconds)),
+        None => jwt_expiry(&response.access_token),
+    };
     Tokens {
         access_token: Secret::new(response.access_token),
-        expires_at: expires_at(response.expires_in),
+        expires_at: expires,
         refresh_token: refresh,
         role,
     }
+}
+
+/// The `exp` claim of a JWT access token (decoded, not verified), clamped like `expires_in` to at most a year
+/// from now; `None` when the token is not a JWT or has no usable `exp`.
+pub fn jwt_expiry(token: &str) -> Option<DateTime<Utc>> {
+    use base64::Engine;
+    let mut parts = token.split('.');
+    let (Some(_), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?.as_i64()?;
+    let at = DateTime::<Utc>::from_timestamp(exp, 0)?;
+    Some(at.min(expires_at(i64::MAX)))
 }
 
 /// When a token that lives `expires_in` seconds from now expires. The number comes from a server: it is clamped
@@ -250,6 +285,22 @@ impl TokenSession {
         Ok(tokens.access_token)
     }
 
+    /// A call made with `refused` (an access token this session handed out) was refused with 401: renew, once for
+    /// every caller that saw the refusal, and return the new access token. When another caller already renewed,
+    /// its token is returned without a request. A refused refresh token drops the tokens, as in
+    /// [`Self::access_token`].
+    pub async fn renew_refused(&self, refused: &Secret) -> Result<Secret> {
+        let margin = self.margin;
+        let tokens = self
+            .tokens
+            .fresh_or_renew(
+                |t| t.access_token != *refused && t.fresh_for(margin),
+                async |held| self.renew_held(held).await,
+            )
+            .await?;
+        Ok(tokens.access_token)
+    }
+
     /// Hold (and save) tokens from a sign-in, replacing whatever was held.
     pub async fn set(&self, tokens: Tokens) -> Result<()> {
         self.tokens
@@ -290,5 +341,76 @@ impl TokenSession {
         self.tokens
             .clear(async || Ok::<_, Error>(self.store.clear().await?))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn jwt(claims: &str) -> String {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!("{}.{}.sig", b64(r#"{"alg":"none"}"#), b64(claims))
+    }
+
+    fn answer(json: &str) -> Tokens {
+        let response: TokenResponse = serde_json::from_str(json).expect("a token answer decodes");
+        tokens_from(response, None, Role::Member).expect("tokens")
+    }
+
+    #[test]
+    fn an_answer_without_expires_in_takes_the_jwt_exp_or_an_unknown_expiry() {
+        let exp = Utc::now().timestamp() + 600;
+        let with_exp = answer(&format!(
+            r#"{{"access_token":"{}","refresh_token":"r"}}"#,
+            jwt(&format!(r#"{{"exp":{exp}}}"#))
+        ));
+        assert_eq!(with_exp.expires_at.map(|t| t.timestamp()), Some(exp));
+        assert!(with_exp.fresh_for(Duration::from_secs(60)));
+        assert!(!with_exp.fresh_for(Duration::from_secs(900)));
+
+        let opaque = answer(
+            r#"{"access_token":"OauthNG.JWS.opaque","refresh_token":"r","expires_in":null}"#,
+        );
+        assert_eq!(opaque.expires_at, None);
+        assert!(
+            opaque.fresh_for(Duration::from_secs(3600)),
+            "unknown: used until refused"
+        );
+        let no_exp = answer(&format!(
+            r#"{{"access_token":"{}","refresh_token":"r"}}"#,
+            jwt(r#"{"sub":"m"}"#)
+        ));
+        assert_eq!(no_exp.expires_at, None);
+
+        // expires_in wins over the claim; a far-away exp is clamped like expires_in.
+        let both = answer(&format!(
+            r#"{{"access_token":"{}","refresh_token":"r","expires_in":60}}"#,
+            jwt(&format!(r#"{{"exp":{exp}}}"#))
+        ));
+        assert!(!both.fresh_for(Duration::from_secs(120)));
+        let far = jwt_expiry(&jwt(r#"{"exp":99999999999}"#)).unwrap();
+        assert!(far <= Utc::now() + chrono::Duration::days(367));
+    }
+
+    #[test]
+    fn stored_tokens_read_back_with_or_without_an_expiry() {
+        let unknown = answer(r#"{"access_token":"a","refresh_token":"r"}"#);
+        assert_eq!(Tokens::from_stored(&unknown.to_stored()), Some(unknown));
+        let known = answer(r#"{"access_token":"a","refresh_token":"r","expires_in":14400}"#);
+        assert_eq!(
+            Tokens::from_stored(&known.to_stored()).and_then(|t| t.expires_at),
+            known.expires_at.map(|t| {
+                DateTime::parse_from_rfc3339(&t.to_rfc3339())
+                    .unwrap()
+                    .with_timezone(&Utc)
+            })
+        );
+        // What earlier versions stored (an expiry always there) still reads.
+        let old = Secret::from(
+            r#"{"accessToken":"a","expiresAt":"2030-01-01T00:00:00+00:00","refreshToken":"r","role":"member"}"#,
+        );
+        assert!(Tokens::from_stored(&old).is_some_and(|t| t.expires_at.is_some()));
     }
 }

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use vault::Secret;
 use wix_client::callback::{Accepted, DEFAULT_DEADLINE, PendingFlows, Refused, Rejection};
-use wix_client::members::{LoginErrorCode, LoginState, MemberAuth, ResponseMode};
+use wix_client::members::{
+    CaptchaTokens, DirectAnswer, LoginErrorCode, LoginState, MemberAuth, ResponseMode,
+    SessionExchange, SignOnOptions,
+};
 use wix_client::pkce::OAuthData;
 use wix_client::visitor::{Role, VisitorAuth};
 use wix_client::{ClientConfig, Error, RequestRecord};
@@ -136,17 +139,20 @@ async fn custom_login_register_verify_and_session_token_exchange() {
     let password = Secret::from("pa55word");
     let LoginState::Success { session_token } = s
         .members
-        .register(&s.visitor, "ben@example.com", &password, None)
+        .register(&s.visitor, "ben@example.com", &password, None, None)
         .await
         .unwrap()
     else {
         panic!("registration should succeed")
     };
-    let tokens = s
+    let SessionExchange::Tokens(tokens) = s
         .members
         .session_tokens(&s.visitor, &session_token, REDIRECT)
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("the emulator redirects with a code by default")
+    };
     assert!(tokens.logged_in());
     // A session token works once.
     let reused = s
@@ -162,7 +168,7 @@ async fn custom_login_register_verify_and_session_token_exchange() {
     assert_eq!(
         failure(
             s.members
-                .register(&s.visitor, "ben@example.com", &password, None)
+                .register(&s.visitor, "ben@example.com", &password, None, None)
                 .await
                 .unwrap()
         ),
@@ -171,7 +177,7 @@ async fn custom_login_register_verify_and_session_token_exchange() {
     assert_eq!(
         failure(
             s.members
-                .login(&s.visitor, "ben@example.com", &Secret::from("wrong"))
+                .login(&s.visitor, "ben@example.com", &Secret::from("wrong"), None)
                 .await
                 .unwrap()
         ),
@@ -180,7 +186,7 @@ async fn custom_login_register_verify_and_session_token_exchange() {
     assert_eq!(
         failure(
             s.members
-                .login(&s.visitor, "nobody@example.com", &password)
+                .login(&s.visitor, "nobody@example.com", &password, None)
                 .await
                 .unwrap()
         ),
@@ -193,7 +199,7 @@ async fn custom_login_register_verify_and_session_token_exchange() {
         .unwrap();
     let LoginState::EmailVerificationRequired { state_token } = s
         .members
-        .register(&s.visitor, "cat@example.com", &password, None)
+        .register(&s.visitor, "cat@example.com", &password, None, None)
         .await
         .unwrap()
     else {
@@ -221,7 +227,7 @@ async fn reset_email_external_login_logout_and_an_unpublished_site() {
     let s = setup().await;
     let password = Secret::from("pa55word");
     s.members
-        .register(&s.visitor, "dan@example.com", &password, None)
+        .register(&s.visitor, "dan@example.com", &password, None, None)
         .await
         .unwrap();
     s.members
@@ -340,4 +346,153 @@ async fn a_renewal_and_a_code_exchange_are_each_sent_once_never_retried() {
         .exchange_code(&Secret::from("EMU.code.x"), &oauth)
         .await;
     assert!(matches!(malformed, Err(Error::Decode(_))), "{malformed:?}");
+}
+
+#[tokio::test]
+async fn a_session_token_answered_with_a_page_becomes_a_pending_login_its_callback_finishes() {
+    let s = setup().await;
+    s.admin
+        .patch_settings(&SettingsPatch::default().authorize_with_page(true))
+        .await
+        .unwrap();
+    let password = Secret::from("pa55word");
+    let LoginState::Success { session_token } = s
+        .members
+        .register(&s.visitor, "pia@example.com", &password, None, None)
+        .await
+        .unwrap()
+    else {
+        panic!("registration should succeed")
+    };
+    let SessionExchange::NeedsPage(needed) = s
+        .members
+        .session_tokens(&s.visitor, &session_token, REDIRECT)
+        .await
+        .unwrap()
+    else {
+        panic!("the emulator answers with a page")
+    };
+    assert_eq!(needed.answer, DirectAnswer::Page { status: 200 });
+    assert_eq!(needed.oauth.redirect_uri, REDIRECT);
+    assert!(needed.url.path().ends_with("/oauth2/authorize"));
+    // The app records it as a pending login, opens the URL in a browser, and takes the callback.
+    let flows = PendingFlows::new();
+    flows.start("page-1", "sandbox", CLIENT, needed.oauth, DEFAULT_DEADLINE);
+    let callback = wix_emulator::test_support::play_authorize_page(needed.url.as_str()).await;
+    let Accepted { flow, code, .. } = flows.accept(&callback).unwrap();
+    let tokens = s.members.exchange_code(&code, &flow.oauth).await.unwrap();
+    assert!(tokens.logged_in());
+    assert!(!s.logged().contains(session_token.expose()));
+}
+
+#[tokio::test]
+async fn captcha_tokens_are_sent_as_the_sdk_sends_them_and_a_missing_one_is_named() {
+    let s = setup().await;
+    s.admin
+        .patch_settings(&SettingsPatch::default().require_captcha(true))
+        .await
+        .unwrap();
+    let password = Secret::from("pa55word");
+    let failure = |state: LoginState| match state {
+        LoginState::Failure { code, .. } => code,
+        other => panic!("expected a failure, got {other:?}"),
+    };
+    let missing = s
+        .members
+        .register(&s.visitor, "cap@example.com", &password, None, None)
+        .await
+        .unwrap();
+    assert_eq!(failure(missing), Some(LoginErrorCode::MissingCaptchaToken));
+    let forged = CaptchaTokens::recaptcha(Secret::from("forged"));
+    let invalid = s
+        .members
+        .register(
+            &s.visitor,
+            "cap@example.com",
+            &password,
+            None,
+            Some(&forged),
+        )
+        .await
+        .unwrap();
+    assert_eq!(failure(invalid), Some(LoginErrorCode::InvalidCaptchaToken));
+    let good = CaptchaTokens::recaptcha(Secret::from(wix_emulator::settings::VALID_CAPTCHA_TOKEN));
+    let registered = s
+        .members
+        .register(&s.visitor, "cap@example.com", &password, None, Some(&good))
+        .await
+        .unwrap();
+    assert!(
+        matches!(registered, LoginState::Success { .. }),
+        "{registered:?}"
+    );
+    let no_token = s
+        .members
+        .login(&s.visitor, "cap@example.com", &password, None)
+        .await
+        .unwrap();
+    assert_eq!(failure(no_token), Some(LoginErrorCode::MissingCaptchaToken));
+    let invisible = CaptchaTokens {
+        recaptcha: None,
+        invisible_recaptcha: Some(Secret::from(wix_emulator::settings::VALID_CAPTCHA_TOKEN)),
+    };
+    let logged_in = s
+        .members
+        .login(&s.visitor, "cap@example.com", &password, Some(&invisible))
+        .await
+        .unwrap();
+    assert!(
+        matches!(logged_in, LoginState::Success { .. }),
+        "{logged_in:?}"
+    );
+}
+
+#[tokio::test]
+async fn external_login_with_session_signs_on_then_redeems_the_session_token() {
+    let s = setup().await;
+    let key = Secret::new(s.emulator.admin().api_key.clone());
+    let tokens = s
+        .members
+        .external_login_with_session(
+            &s.visitor,
+            &key,
+            "sol@example.com",
+            &SignOnOptions {
+                verify_email: Some(true),
+                ..SignOnOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(tokens.logged_in());
+    let members = s.admin.members().await.unwrap();
+    assert!(
+        members
+            .iter()
+            .any(|m| m.email == "sol@example.com" && m.email_verified)
+    );
+    let wrong = s
+        .members
+        .external_login_with_session(
+            &s.visitor,
+            &Secret::from("wrong"),
+            "sol@example.com",
+            &SignOnOptions::default(),
+        )
+        .await;
+    assert!(matches!(wrong, Err(Error::Wix(e)) if e.status == 401));
+    let log = s.logged();
+    assert!(!log.contains(s.emulator.admin().api_key.as_str()));
+    assert_eq!(
+        log.matches("/_api/iam/authentication/v2/sign-on").count(),
+        2
+    );
+
+    // Logout without a page to return to sends empty callbacks, which Wix (and the emulator) accepts.
+    let logout = s
+        .members
+        .logout_url(&tokens.access_token, None)
+        .await
+        .unwrap();
+    assert!(logout.path().ends_with("/oauth2/logout"));
 }

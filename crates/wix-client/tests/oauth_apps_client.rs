@@ -374,3 +374,149 @@ async fn injected_faults_a_dropped_create_is_found_not_repeated_and_reads_are_re
     let log = format!("{:?}", s.log.lock().unwrap());
     assert!(!log.contains("emu-secret-"));
 }
+
+#[tokio::test]
+async fn generate_secret_keeps_it_before_returning_once_only_and_a_403_names_the_permission() {
+    let s = setup().await;
+    let vault = MemorySecrets::default();
+    let created = s
+        .client
+        .create_and_store(
+            &s.auth,
+            &OAuthAppFields::named("Regen"),
+            &MemorySecrets::default(),
+        )
+        .await
+        .unwrap();
+    let id = created.app.id.clone();
+    assert_eq!(created.app.allow_secret_generation, Some(true));
+    let generated = s
+        .client
+        .generate_secret_and_store(&s.auth, &id, &vault)
+        .await
+        .unwrap();
+    assert_eq!(generated.storage, SecretStorage::Saved);
+    assert!(!generated.recovered);
+    assert_eq!(vault.get(&id).as_ref(), Some(&generated.secret));
+    assert_ne!(Some(&generated.secret), created.secret.as_ref());
+    assert_eq!(
+        s.client.get_secret(&s.auth, &id).await.unwrap(),
+        generated.secret,
+        "Wix holds the new secret; the old one stopped working"
+    );
+    let app = s.client.get(&s.auth, &id).await.unwrap();
+    assert_eq!(app.allow_secret_generation, Some(false));
+    // Once only: the second is Wix's refusal, and the kept secret is untouched.
+    let again = s
+        .client
+        .generate_secret_and_store(&s.auth, &id, &vault)
+        .await;
+    assert!(
+        matches!(&again, Err(Error::Wix(e)) if e.status == 428),
+        "{:?}",
+        again.err()
+    );
+    assert_eq!(vault.get(&id).as_ref(), Some(&generated.secret));
+
+    // A key without the permission (here: not for this site) gets an error naming it.
+    let other_site = AdminAuth::site(
+        s.emulator.admin().api_key.clone().into(),
+        "00000000-0000-4000-8000-00000000beef",
+    );
+    let refused = s
+        .client
+        .generate_secret_and_store(&other_site, SEEDED_APP_IDS[1], &vault)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        matches!(&refused, Error::MissingPermission { permission, .. } if permission.contains("OAUTH_APP.APP_UPDATE")),
+        "{refused:?}"
+    );
+    assert!(
+        refused.to_string().contains("OAUTH_APP.APP_UPDATE"),
+        "{refused}"
+    );
+    let unreadable = s
+        .client
+        .get_secret(&other_site, SEEDED_APP_IDS[1])
+        .await
+        .unwrap_err();
+    assert!(
+        unreadable
+            .to_string()
+            .contains("headless:v1:o_auth_app:get_o_auth_app_secret"),
+        "{unreadable}"
+    );
+    assert!(vault.get(SEEDED_APP_IDS[1]).is_none());
+    let log = format!("{:?}", s.log.lock().unwrap());
+    assert!(!log.contains(generated.secret.expose()));
+}
+
+#[tokio::test]
+async fn a_lost_generate_answer_is_never_resent_the_secret_is_read_back_instead() {
+    let s = setup().await;
+    let vault = MemorySecrets::default();
+    let id = SEEDED_APP_IDS[2];
+    let path = format!("/oauth-app/v1/oauth-apps/{id}/generate-secret");
+    AdminClient::of(&s.emulator)
+        .inject_fault(&Fault::next(&path, FaultKind::Drop))
+        .await
+        .unwrap();
+    let generated = s
+        .client
+        .generate_secret_and_store(&s.auth, id, &vault)
+        .await
+        .unwrap();
+    assert!(generated.recovered, "read back with GET …/secret");
+    assert_eq!(vault.get(id).as_ref(), Some(&generated.secret));
+    let sent = s
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path == path)
+        .count();
+    assert_eq!(sent, 1, "the generation was sent once");
+    // The generation did happen (the emulator ran it before dropping the answer): a second one is refused.
+    let exported = AdminClient::of(&s.emulator).oauth_apps().await.unwrap();
+    assert!(
+        !exported
+            .iter()
+            .find(|a| a.id == id)
+            .unwrap()
+            .allow_secret_generation
+    );
+
+    // Lost, and unreadable too: the outcome is unknown, said so, and nothing is kept.
+    let id = SEEDED_APP_IDS[3];
+    let admin = AdminClient::of(&s.emulator);
+    admin
+        .inject_fault(&Fault::next(
+            &format!("/oauth-app/v1/oauth-apps/{id}/generate-secret"),
+            FaultKind::Drop,
+        ))
+        .await
+        .unwrap();
+    admin
+        .inject_fault(
+            &Fault::next(
+                &format!("/oauth-app/v1/oauth-apps/{id}/secret"),
+                FaultKind::status(503),
+            )
+            .times(5),
+        )
+        .await
+        .unwrap();
+    let unknown = s
+        .client
+        .generate_secret_and_store(&s.auth, id, &vault)
+        .await
+        .err()
+        .expect("unknown outcome");
+    assert!(
+        matches!(unknown, Error::SecretOutcomeUnknown { .. }),
+        "{unknown:?}"
+    );
+    assert!(vault.get(id).is_none());
+}

@@ -31,7 +31,7 @@ async fn auth_counting(
 /// Valid tokens from the emulator, made to look expired.
 async fn expired(auth: &VisitorAuth) -> Tokens {
     let mut tokens = auth.mint().await.unwrap();
-    tokens.expires_at = chrono::Utc::now() - chrono::Duration::minutes(1);
+    tokens.expires_at = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
     tokens
 }
 
@@ -130,5 +130,52 @@ async fn a_refused_refresh_drops_the_tokens_and_says_sign_in_again() {
     assert!(
         store.get().is_none(),
         "the refused tokens are still in the store"
+    );
+}
+
+#[tokio::test]
+async fn a_token_of_unknown_expiry_is_used_until_refused_then_renewed_once() {
+    let emulator = wix_emulator::start(EmulatorConfig::default())
+        .await
+        .unwrap();
+    let (auth, count) = auth_counting(&emulator).await;
+    let mut unknown = auth.mint().await.unwrap();
+    unknown.expires_at = None;
+    let session = Arc::new(
+        TokenSession::open(auth, holding(unknown.clone()), Duration::from_secs(60))
+            .await
+            .unwrap(),
+    );
+    count.store(0, Ordering::SeqCst);
+    assert_eq!(
+        session.access_token().await.unwrap(),
+        unknown.access_token,
+        "no expiry known: no renewal before a refusal"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 0);
+    // Ten callers saw a 401 with the same token: one renewal, and all get its token.
+    let callers: Vec<_> = (0..10)
+        .map(|_| {
+            let (session, refused) = (session.clone(), unknown.access_token.clone());
+            tokio::spawn(async move { session.renew_refused(&refused).await.unwrap() })
+        })
+        .collect();
+    let mut renewed = Vec::new();
+    for caller in callers {
+        renewed.push(caller.await.unwrap());
+    }
+    assert_eq!(
+        count.load(Ordering::SeqCst),
+        1,
+        "one renewal for every caller"
+    );
+    assert!(
+        renewed
+            .iter()
+            .all(|t| *t == renewed[0] && *t != unknown.access_token)
+    );
+    assert!(
+        session.current().await.unwrap().expires_at.is_some(),
+        "the renewal's expires_in is known again"
     );
 }

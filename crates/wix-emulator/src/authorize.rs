@@ -6,7 +6,10 @@
 //!   `{"redirectSession": {"id", "fullUrl", "urlDetails": {"endpoint", "searchParams"}}}`.
 //! - `GET /oauth2/authorize?client_id&redirect_uri&response_type=code&state&code_challenge&code_challenge_method=S256
 //!   &response_mode&prompt[&sessionToken]`: the login `fullUrl`. With `prompt=none` and a live `sessionToken` it
-//!   redirects at once with a code (the docs' direct-login path); otherwise it shows the login form.
+//!   redirects at once with a code (the docs' direct-login path); otherwise it shows the login form. With the
+//!   setting [`crate::settings::Settings::authorize_with_page`], `prompt=none` answers `200` with a page whose
+//!   script submits a form (`action=session` and the same parameters) to `POST /oauth2/authorize`, which redeems
+//!   the session token and redirects with the code: loading the page spends nothing.
 //! - `POST /oauth2/authorize` (the form): log in, sign up, enter an emailed code, or cancel. Success redirects to
 //!   the exact redirect URI with `code` and `state` in the fragment or query (per `response_mode`), or, for
 //!   `web_message`, answers a page that posts `{code, state}` to its parent; refusal redirects with `error` and
@@ -253,6 +256,9 @@ pub async fn authorize(
         return refuse(&target, "invalid_request", problem);
     }
     if params.prompt.as_deref() == Some("none") {
+        if state.read().settings.authorize_with_page {
+            return authorize_page(&params);
+        }
         return match params
             .session_token
             .as_deref()
@@ -270,6 +276,35 @@ pub async fn authorize(
         };
     }
     login_form(&state, &params, None, StatusCode::OK)
+}
+
+/// The script of the auto-submitting authorize page; the page's CSP allows this script (by its hash) and no other.
+const SUBMIT_SCRIPT: &str = "document.forms[0].submit();";
+
+/// The page a `prompt=none` load answers with when [`crate::settings::Settings::authorize_with_page`] is on: a form
+/// holding the request's parameters and `action=session`, submitted by the page's one script (a button when
+/// scripts are off). Nothing is redeemed until the form arrives.
+fn authorize_page(params: &AuthParams) -> Response {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(SUBMIT_SCRIPT));
+    let body = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-{hash}'; form-action *">
+<title>Signing in · Wix emulator</title></head>
+<body><p>Local Wix emulator (not Wix): signing you in…</p>
+<form method="post" action="/oauth2/authorize" data-testid="authorize-page-form">
+{hidden}
+<input type="hidden" name="action" value="session">
+<noscript><button type="submit">Continue</button></noscript>
+</form>
+<script>{SUBMIT_SCRIPT}</script>
+</body></html>"#,
+        hidden = hidden_fields(params),
+    );
+    Html(body).into_response()
 }
 
 fn pkce_problem(params: &AuthParams) -> Option<&'static str> {
@@ -392,6 +427,24 @@ pub async fn submit(
     let password = form.password.as_deref().unwrap_or_default();
     let outcome = match form.action.as_deref().unwrap_or("login") {
         "cancel" => return refuse(&target, "access_denied", "The member cancelled the login"),
+        // The auto-submitting authorize page's form: the session token becomes a code now.
+        "session" if params.prompt.as_deref() == Some("none") => {
+            return match params
+                .session_token
+                .as_deref()
+                .and_then(|t| redeem_session(&state, t))
+            {
+                Some(member) => {
+                    let code = issue_code(&state, &target, params, &member);
+                    deliver(&target, vec![("code", code)])
+                }
+                None => refuse(
+                    &target,
+                    "login_required",
+                    "prompt=none needs a live session token from a login",
+                ),
+            };
+        }
         "register" => members::register(&state, email, password, None, captcha.as_ref()),
         "verify" => {
             let state_token = form.state_token.as_deref().unwrap_or_default();

@@ -25,6 +25,8 @@
 //! - `DELETE /oauth-app/v1/oauth-apps/{id}`.
 //! - `GET /oauth-app/v1/oauth-apps/{id}/secret` — `{"oAuthAppSecret"}`: GetOAuthAppSecret, which
 //!   `@wix/auth-management` 1.0.94 calls (`getOAuthAppSecret`); so the secret is *not* only in the create answer.
+//! - `POST /oauth-app/v1/oauth-apps/{id}/generate-secret` — `{"oAuthAppSecret"}`: once per app; the old secret is
+//!   replaced and `allowSecretGeneration` (in every app answer) turns false; again is `428`.
 //!
 //! - `POST /oauth2/token` — visitor tokens (`grantType: anonymous`) and renewal (`refresh_token`) for an OAuth app's
 //!   `clientId`; see [`tokens`]. A deleted app's client ID, and every token it was issued, stop working.
@@ -35,7 +37,10 @@
 //!   response modes fragment/query/web_message) and logout (`postFlowUrl`) sessions whose `fullUrl` is the
 //!   emulator's hosted page: `GET|POST /oauth2/authorize`, `GET /oauth2/logout`; see [`authorize`].
 //! - `POST /_api/iam/authentication/v2/register|login`, `POST /_api/iam/verification/v1/auth/verify`,
-//!   `POST /_api/iam/recovery/v1/send-email` — members (`@wix/identity`); see [`members`].
+//!   `POST /_api/iam/recovery/v1/send-email` — members (`@wix/identity`); see [`members`]. Captcha: setting
+//!   `requireCaptcha`, test token [`settings::VALID_CAPTCHA_TOKEN`].
+//! - `POST /_api/iam/authentication/v2/sign-on` (`authorization: <access token>,<API key>`) — a session token for
+//!   a member by email (created when new), redeemed by `authorized_client` with `session_token`; see [`members`].
 //!
 //! - Wix app OAuth: `client_credentials` on `/oauth2/token` (basic), and `POST /oauth/access`, `GET|POST
 //!   /installer/install`, `GET /installer/close-window`, `POST /apps/v1/bi-event` (advanced); see [`wix_apps`].
@@ -56,8 +61,8 @@
 //! - `POST /_emulator/v1/reset` — back to the seeded state.
 //! - `GET /_emulator/v1/state` — everything, secrets included (it is a local test server); `PUT` imports it.
 //! - `GET|DELETE /_emulator/v1/oauth-apps` — every OAuth app (secrets excluded), or none (their tokens go too).
-//! - `GET|PATCH /_emulator/v1/settings` — require email verification / owner approval / captcha, site published
-//!   ([`settings::Settings`]).
+//! - `GET|PATCH /_emulator/v1/settings` — require email verification / owner approval / captcha, site published,
+//!   `prompt=none` answered by a page instead of a redirect ([`settings::Settings`]).
 //! - `GET|DELETE /_emulator/v1/members`, `POST /_emulator/v1/members/{id}/approve`,
 //!   `POST /_emulator/v1/members/{id}/require-password-reset`.
 //! - `GET|DELETE /_emulator/v1/outbox` — the verification codes and reset links the emulator "emailed" (in memory
@@ -418,6 +423,10 @@ fn router(state: Arc<State>, access: Arc<guard::Access>, seed: bool) -> Router {
             "/oauth-app/v1/oauth-apps/{id}/secret",
             get(oauth_apps::secret),
         )
+        .route(
+            "/oauth-app/v1/oauth-apps/{id}/generate-secret",
+            post(oauth_apps::generate_secret),
+        )
         .route("/oauth2/token", post(tokens::token))
         .route(
             "/oauth2/authorize",
@@ -445,6 +454,10 @@ fn router(state: Arc<State>, access: Arc<guard::Access>, seed: bool) -> Router {
             post(members::register_v2),
         )
         .route("/_api/iam/authentication/v2/login", post(members::login_v2))
+        .route(
+            "/_api/iam/authentication/v2/sign-on",
+            post(members::sign_on),
+        )
         .route(
             "/_api/iam/verification/v1/auth/verify",
             post(members::verify_during_authentication),

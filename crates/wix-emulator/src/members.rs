@@ -5,6 +5,10 @@
 //! - `POST /_api/iam/authentication/v2/login` `{"loginId": {"email"}, "password", "captchaTokens"?}`
 //! - `POST /_api/iam/verification/v1/auth/verify` `{"code", "stateToken"}`
 //! - `POST /_api/iam/recovery/v1/send-email` `{"email", "redirect": {"url", "clientId"}}`
+//! - `POST /_api/iam/authentication/v2/sign-on` `{"loginId": {"email"}, "profile"?, "verifyEmail"?,
+//!   "mergeExistingContact"?}` with `authorization: <access token>,<API key>` (external login with session): a
+//!   session token for the member with that email, created (active, no password) when there is none →
+//!   `{"sessionToken", "identity": {"id", "email": {"address", "isVerified"}}}`.
 //!
 //! Each needs a live visitor or member access token in `authorization` (the SDK sends its visitor token), which
 //! also says which OAuth app is asking. Answers are the login state machine: `{"state": "SUCCESS",
@@ -445,6 +449,74 @@ pub async fn login_v2(
     )
     .map_err(Refusal::into_api_error)?;
     Ok(Json(step.to_json()))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignOnBody {
+    login_id: LoginId,
+    #[serde(default)]
+    profile: Option<Value>,
+    #[serde(default)]
+    verify_email: Option<bool>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    merge_existing_contact: Option<bool>,
+}
+
+/// `POST /_api/iam/authentication/v2/sign-on`: vouched for by an API key, so no password and no captcha.
+pub async fn sign_on(
+    Extract(state): Extract<Arc<State>>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<SignOnBody>,
+) -> Result<Json<Value>, ApiError> {
+    crate::tokens::vouched_client(&state, &headers)?;
+    let email = body.login_id.email.trim().to_lowercase();
+    if !valid_email(&email) {
+        return Err(Refusal::InvalidEmail.into_api_error());
+    }
+    let member = match find_by_email(&state, &email) {
+        Some(member) => member,
+        None => {
+            let member = Member {
+                id: uuid::Uuid::new_v4().to_string(),
+                email: email.clone(),
+                // Nobody knows this password: such a member signs in only through external login.
+                password_hash: hash_password(&random_token(32)),
+                status: "ACTIVE".to_owned(),
+                email_verified: false,
+                must_reset_password: false,
+                profile: body.profile.clone().unwrap_or(Value::Null),
+                created_date: state.now(),
+            };
+            state.write(|data| data.members.insert(member.id.clone(), member.clone()));
+            member
+        }
+    };
+    let verified = state.write(|data| {
+        let stored = data.members.get_mut(&member.id)?;
+        if body.verify_email == Some(true) {
+            stored.email_verified = true;
+        }
+        Some(stored.email_verified)
+    });
+    let session_token = format!("EMU.session.{}", random_token(40));
+    state.write(|data| {
+        data.sessions.insert(
+            token_key(&session_token),
+            MemberSession {
+                member_id: member.id.clone(),
+                expires_at: state.now().timestamp() + SESSION_SECONDS,
+            },
+        );
+    });
+    Ok(Json(json!({
+        "sessionToken": session_token,
+        "identity": {
+            "id": member.id,
+            "email": {"address": member.email, "isVerified": verified.unwrap_or(false)},
+        },
+    })))
 }
 
 #[derive(Deserialize)]

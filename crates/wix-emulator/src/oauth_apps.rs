@@ -72,6 +72,13 @@ pub struct OAuthApp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url_wix_pages: Option<String>,
     pub created_date: DateTime<Utc>,
+    /// Read-only: true until a secret has been generated with `generate-secret` (then false: Wix generates once).
+    #[serde(default = "allowed")]
+    pub allow_secret_generation: bool,
+}
+
+fn allowed() -> bool {
+    true
 }
 
 /// The writable fields as a request carries them; all optional, unknown fields ignored (read-only ones too).
@@ -139,6 +146,7 @@ pub async fn create(
         wix_pages_domains_mappings: Vec::new(),
         redirect_url_wix_pages: None,
         created_date: Utc::now(),
+        allow_secret_generation: true,
     };
     if input.name.is_none() {
         return Err(ApiError::invalid("oAuthApp.name", "is required"));
@@ -177,7 +185,50 @@ pub async fn secret(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     authorize_admin(&state, &headers)?;
-    Ok(Json(json!({ "oAuthAppSecret": find(&state, &id)?.secret })))
+    let secret = find(&state, &id)?.secret;
+    if secret.is_empty() {
+        return Err(ApiError::not_found(
+            "the sandbox keeps the secrets it issued in memory only, and it restarted since: generate or create again",
+        ));
+    }
+    Ok(Json(json!({ "oAuthAppSecret": secret })))
+}
+
+/// `POST /oauth-app/v1/oauth-apps/{id}/generate-secret` (body `{"oAuthAppId"}`, as the SDK sends it) →
+/// `{"oAuthAppSecret"}`: a new secret, once per app. The previous secret stops working (it is replaced) and the
+/// app's `allowSecretGeneration` turns false; a second call is `428` `SECRET_ALREADY_GENERATED` (the emulator's
+/// choice: Wix's answer is not in the packages).
+pub async fn generate_secret(
+    Extract(state): Extract<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Json<Value>, ApiError> {
+    authorize_admin(&state, &headers)?;
+    if let Some(named) = body.get("oAuthAppId").and_then(Value::as_str)
+        && named != id
+    {
+        return Err(ApiError::invalid(
+            "oAuthAppId",
+            "differs from the app ID in the path",
+        ));
+    }
+    let secret = format!("emu-secret-{}", random_token(40));
+    state.write(|data| {
+        let stored = data.apps.get_mut(&id).ok_or_else(|| not_found(&id))?;
+        if !stored.app.allow_secret_generation {
+            return Err(ApiError::application(
+                axum::http::StatusCode::PRECONDITION_REQUIRED,
+                "SECRET_ALREADY_GENERATED",
+                "A secret was already generated for this OAuth app: Wix generates one only once. Read it with Get \
+                 OAuth App Secret, or create a new app",
+            ));
+        }
+        stored.secret = secret.clone();
+        stored.app.allow_secret_generation = false;
+        Ok(())
+    })?;
+    Ok(Json(json!({ "oAuthAppSecret": secret })))
 }
 
 pub async fn delete(
@@ -676,6 +727,7 @@ mod redirect_tests {
             wix_pages_domains_mappings: Vec::new(),
             redirect_url_wix_pages: None,
             created_date: chrono::Utc::now(),
+            allow_secret_generation: true,
         }
     }
 

@@ -19,10 +19,19 @@ pub struct Settings {
     pub require_email_verification: bool,
     /// New members wait for the owner (`POST /_emulator/v1/members/{id}/approve`).
     pub require_owner_approval: bool,
-    /// Register and login need `captchaTokens`; the only valid token is [`VALID_CAPTCHA_TOKEN`].
+    /// Register and login need `captchaTokens` (the SDK's `[{"Recaptcha": …, "InvisibleRecaptcha": …}]`): none
+    /// (or only empty ones) is `400` with application error `-19971` (the SDK's `missingCaptchaToken`); tokens of
+    /// which none is [`VALID_CAPTCHA_TOKEN`] are `400` `-19970` (`invalidCaptchaToken`). The emulator cannot check
+    /// a real reCAPTCHA token, so it accepts one fixed test token only.
     pub require_captcha: bool,
     /// When false, creating a login redirect session fails as it does for an unpublished Wix site.
     pub site_published: bool,
+    /// When true, a `prompt=none` load of `/oauth2/authorize` (a session token becoming a code) answers `200` with
+    /// a page whose script submits a form, which then redirects to the redirect URI with the code, instead of a
+    /// `303` with the code: the way a Wix page that needs a browser (JavaScript, cookies) would. A client that
+    /// reads the redirect itself finds a page, and must load the URL where a page can run. Loading the page spends
+    /// nothing: the session token is redeemed only by the form's submission.
+    pub authorize_with_page: bool,
 }
 
 /// The captcha token the emulator accepts when captcha is required.
@@ -35,6 +44,7 @@ impl Default for Settings {
             require_owner_approval: false,
             require_captcha: false,
             site_published: true,
+            authorize_with_page: false,
         }
     }
 }
@@ -47,6 +57,7 @@ pub struct SettingsPatch {
     require_owner_approval: Option<bool>,
     require_captcha: Option<bool>,
     site_published: Option<bool>,
+    authorize_with_page: Option<bool>,
 }
 
 pub async fn get(Extract(state): Extract<Arc<State>>) -> Json<Settings> {
@@ -71,6 +82,7 @@ pub async fn patch(
         set(&mut s.require_owner_approval, patch.require_owner_approval);
         set(&mut s.require_captcha, patch.require_captcha);
         set(&mut s.site_published, patch.site_published);
+        set(&mut s.authorize_with_page, patch.authorize_with_page);
         s.clone()
     })))
 }

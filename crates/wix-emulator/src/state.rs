@@ -35,10 +35,13 @@ impl AdminCredentials {
     }
 }
 
-/// One OAuth app as stored: the app and its client secret (which the API returns only from create).
+/// One OAuth app as stored: the app and its client secret (which the API returns from create, generate-secret and
+/// get-secret). The secret is kept in memory only: the state file holds none (see [`save`]), so after a restart
+/// an issued secret can no longer be read back (the seeded apps' public demo secrets come back with them).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredApp {
     pub app: OAuthApp,
+    #[serde(default)]
     pub secret: String,
 }
 
@@ -212,8 +215,18 @@ impl State {
 
 fn load(path: &Path) -> Result<Option<Data>, EmulatorError> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
+        Ok(bytes) => serde_json::from_slice::<Data>(&bytes)
+            .map(|mut data| {
+                // The seeded apps' demo secrets are public; they come back with the apps.
+                for (i, id) in SEEDED_APP_IDS.iter().enumerate() {
+                    if let Some(stored) = data.apps.get_mut(*id)
+                        && stored.secret.is_empty()
+                    {
+                        stored.secret = format!("emu-secret-seeded-{i}");
+                    }
+                }
+                Some(data)
+            })
             .map_err(|e| EmulatorError::State {
                 path: path.display().to_string(),
                 reason: e.to_string(),
@@ -238,6 +251,14 @@ fn save(path: &Path, data: &Data) -> std::io::Result<()> {
     let mut value = serde_json::to_value(data).map_err(std::io::Error::other)?;
     if let Some(fields) = value.as_object_mut() {
         fields.remove("outbox");
+        // Client secrets stay in memory (the file must hold no issued secret, like every token here is hashed).
+        if let Some(apps) = fields.get_mut("apps").and_then(|a| a.as_object_mut()) {
+            for app in apps.values_mut() {
+                if let Some(app) = app.as_object_mut() {
+                    app.remove("secret");
+                }
+            }
+        }
     }
     let bytes = serde_json::to_vec(&value).map_err(std::io::Error::other)?;
     let mut options = atomic_write_file::AtomicWriteFile::options();
@@ -314,6 +335,7 @@ fn seed_data() -> Data {
             wix_pages_domains_mappings: Vec::<DomainMapping>::new(),
             redirect_url_wix_pages: None,
             created_date: date(day),
+            allow_secret_generation: true,
         },
         secret: format!("emu-secret-seeded-{i}"),
     };

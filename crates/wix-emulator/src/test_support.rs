@@ -7,6 +7,9 @@
 //!   `/oauth2/authorize` page and returns the callback URL it redirects to; [`play_install`] follows a Wix app
 //!   install from the "Add app" page through the App URL and the installer's consent to the Redirect URL.
 //!
+//! - [`service`]: the whole emulator (every route and guard) with no listener, to drive in-process with
+//!   `tower::ServiceExt::oneshot` from a chosen state (the fuzz targets do).
+//!
 //! The players panic with a message naming what went wrong (they are test code); the admin client answers
 //! `Result<_, AdminError>` so tests can also assert on refusals.
 
@@ -75,6 +78,8 @@ pub struct SettingsPatch {
     pub require_captcha: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub site_published: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorize_with_page: Option<bool>,
 }
 
 impl SettingsPatch {
@@ -95,6 +100,12 @@ impl SettingsPatch {
 
     pub fn site_published(mut self, on: bool) -> Self {
         self.site_published = Some(on);
+        self
+    }
+
+    /// `prompt=none` answers with an auto-submitting page instead of a redirect ([`Settings::authorize_with_page`]).
+    pub fn authorize_with_page(mut self, on: bool) -> Self {
+        self.authorize_with_page = Some(on);
         self
     }
 }
@@ -553,6 +564,47 @@ pub async fn play_login(auth_url: &str, action: LoginAction, email: &str) -> Str
         .to_owned()
 }
 
+/// Play a browser that runs the page a `prompt=none` login answers with when the emulator's
+/// [`Settings::authorize_with_page`] is on: open `auth_url` (it must answer 200 with the auto-submitting form),
+/// submit the form as its script would, and return the URL the submission redirects to (the app's callback, with a
+/// code or an error). Panics when the page is not that form or the submission does not redirect.
+pub async fn play_authorize_page(auth_url: &str) -> String {
+    let browser = browser();
+    let url = Url::parse(auth_url).unwrap_or_else(|e| panic!("the login URL {auth_url:?}: {e}"));
+    let page = browser
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("open the authorize page {url}: {e}"));
+    assert_eq!(page.status(), 200, "the authorize page {url}");
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        html.contains(r#"data-testid="authorize-page-form""#)
+            && html.contains(r#"name="action" value="session""#)
+            && html.contains(".submit()"),
+        "not the auto-submitting authorize page: {html}"
+    );
+    // The form's hidden fields are the URL's own parameters, plus the action.
+    let mut form: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    form.push(("action".to_owned(), "session".to_owned()));
+    let done = browser
+        .post(url.join("/oauth2/authorize").expect("a URL"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("submit the authorize page's form: {e}"));
+    let status = done.status();
+    assert!(
+        status.is_redirection(),
+        "the authorize page's form answered {status}, not a redirect: {}",
+        done.text().await.unwrap_or_default()
+    );
+    done.headers()["location"]
+        .to_str()
+        .expect("a textual Location")
+        .to_owned()
+}
+
 /// Agree on the installer's consent page at `installer` (`/installer/install?token&appId&redirectUrl&state`):
 /// submit its form with `decision=agree`, and return the answer (a redirect to the Redirect URL on success).
 pub async fn agree_to_install(http: &reqwest::Client, installer: &Url) -> reqwest::Response {
@@ -598,11 +650,91 @@ pub async fn play_install(start: &str) -> Vec<Url> {
     panic!("too many redirects: {visited:?}");
 }
 
-/// Record how many attacks of one class a security test refused, as `<refused>/<total>` in
-/// `<dir>/security/<class>`, for the test command's one-line summary (`scripts/security-summary.sh`). Pass the
-/// calling test's `env!("CARGO_TARGET_TMPDIR")`.
+/// The emulator's whole service, every route with its Host, Origin, admin-token and fault layers, without a
+/// listener: drive it in-process with `tower::ServiceExt::oneshot`. It answers as if it listened on `addr`
+/// (requests must carry `Host: <addr>`, and links it makes point at `http://<addr>/`), with the sandbox's
+/// [`crate::AdminCredentials`] and `admin_token` for `/_emulator/v1`. It starts from `data` (e.g. what
+/// `GET /_emulator/v1/state` exported), or else the seeded state; its clock is the wall clock and no fault is
+/// armed, so each call gives a fresh, independent emulator.
+pub fn service(
+    addr: std::net::SocketAddr,
+    admin_token: crate::AdminToken,
+    data: Option<StateData>,
+) -> axum::Router {
+    let state = crate::state::State::new(crate::AdminCredentials::sandbox(), None, true)
+        .expect("an emulator without a state file always starts");
+    if let Some(data) = data {
+        state.write(|current| *current = data);
+    }
+    state.set_base_url(
+        Url::parse(&format!("http://{addr}/")).expect("a socket address makes a URL"),
+    );
+    let access = crate::guard::Access::new(addr, admin_token, false);
+    crate::router(
+        std::sync::Arc::new(state),
+        std::sync::Arc::new(access),
+        true,
+    )
+}
+
+/// Record how many attacks of one class a security test refused, adding them to `<refused>/<total>` in
+/// `<dir>/security/<class>` (several tests may attack the same door), for the test command's one-line summary
+/// (`scripts/security-summary.sh`, which starts from an empty folder). Pass the calling test's
+/// `env!("CARGO_TARGET_TMPDIR")`.
 pub fn record_security_tally(dir: &str, class: &str, refused: usize, total: usize) {
     let dir = std::path::Path::new(dir).join("security");
     std::fs::create_dir_all(&dir).expect("the security tally folder");
-    std::fs::write(dir.join(class), format!("{refused}/{total}\n")).expect("the security tally");
+    let file = dir.join(class);
+    let (before_refused, before_total) = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| {
+            let (r, t) = text.trim().split_once('/')?;
+            Some((r.parse::<usize>().ok()?, t.parse::<usize>().ok()?))
+        })
+        .unwrap_or((0, 0));
+    std::fs::write(
+        file,
+        format!("{}/{}\n", before_refused + refused, before_total + total),
+    )
+    .expect("the security tally");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn token(router: axum::Router, host: &str, client_id: &str) -> StatusCode {
+        let request = Request::post("/oauth2/token")
+            .header("host", host)
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"clientId": client_id, "grantType": "anonymous"}).to_string(),
+            ))
+            .unwrap();
+        router.oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn the_in_process_service_guards_and_starts_from_the_given_state() {
+        let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let admin = || crate::AdminToken::new("fuzz-admin-token-0123456789").unwrap();
+        let seeded = crate::SEEDED_APP_IDS[0];
+        assert_eq!(
+            token(service(addr, admin(), None), "127.0.0.1:9", seeded).await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            token(service(addr, admin(), None), "evil.example:9", seeded).await,
+            StatusCode::MISDIRECTED_REQUEST
+        );
+        let empty = service(addr, admin(), Some(StateData::default()));
+        assert_eq!(
+            token(empty, "127.0.0.1:9", seeded).await,
+            StatusCode::BAD_REQUEST
+        );
+    }
 }

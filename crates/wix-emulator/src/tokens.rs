@@ -8,7 +8,9 @@
 //!   login page. The code is single use (any attempt spends it), lives 10 minutes, and needs the same client, the
 //!   exact redirect URI of the authorization request and the PKCE verifier (`S256`).
 //! - `authorized_client` `{grant_type, member_id, scope}` with `authorization: <visitor access token>,<API key>`
-//!   (external login; snake_case, as the SDK sends it): member tokens for an existing member.
+//!   (external login; snake_case, as the SDK sends it): member tokens for an existing member. With
+//!   `session_token` (and no `scope`: external login *with session*), the session token from
+//!   `POST /_api/iam/authentication/v2/sign-on` is redeemed too: it must be live, unused and the member's.
 //!
 //! Bodies use camelCase keys; snake_case is accepted too. Failures are 400 with `invalid_grant`,
 //! `invalid_client` or `unsupported_grant_type` in `applicationError.code`, or 401 for a wrong API key.
@@ -78,7 +80,8 @@ pub async fn token(
     if grant_type == "authorized_client" {
         let member_id = field("memberId", "member_id")
             .ok_or_else(|| ApiError::invalid("member_id", "is required"))?;
-        return authorized_client(&state, &headers, &member_id).map(Json);
+        let session_token = field("sessionToken", "session_token");
+        return authorized_client(&state, &headers, &member_id, session_token.as_deref()).map(Json);
     }
     let client_id = field("clientId", "client_id")
         .ok_or_else(|| ApiError::invalid("clientId", "is required"))?;
@@ -174,12 +177,9 @@ pub fn pkce_challenge(verifier: &str) -> String {
     token_key(verifier)
 }
 
-/// External login: `authorization: <visitor access token>,<API key>` and the member's ID.
-fn authorized_client(
-    state: &State,
-    headers: &HeaderMap,
-    member_id: &str,
-) -> Result<Value, ApiError> {
+/// The OAuth app an `authorization: <access token>,<API key>` caller (external login, sign-on) acts for, after
+/// checking both halves.
+pub fn vouched_client(state: &State, headers: &HeaderMap) -> Result<String, ApiError> {
     let header = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -196,7 +196,30 @@ fn authorized_client(
     if let Ok(value) = access.trim().parse() {
         access_only.insert("authorization", value);
     }
-    let client_id = crate::members::caller_client(state, &access_only)?;
+    crate::members::caller_client(state, &access_only)
+}
+
+/// External login: `authorization: <visitor access token>,<API key>` and the member's ID (and, with session, the
+/// sign-on's session token, spent here).
+fn authorized_client(
+    state: &State,
+    headers: &HeaderMap,
+    member_id: &str,
+    session_token: Option<&str>,
+) -> Result<Value, ApiError> {
+    let client_id = vouched_client(state, headers)?;
+    if let Some(token) = session_token {
+        let now = state.now().timestamp();
+        let session = state.write(|data| data.sessions.remove(&token_key(token)));
+        match session {
+            Some(s) if s.expires_at > now && s.member_id == member_id => {}
+            _ => {
+                return Err(invalid_grant(
+                    "The session token is unknown, used, expired, or another member's: sign on again",
+                ));
+            }
+        }
+    }
     let active = state
         .read()
         .members

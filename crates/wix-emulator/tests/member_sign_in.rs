@@ -601,3 +601,142 @@ async fn injected_faults_hit_the_next_requests_then_stop() {
         .unwrap_err();
     assert_eq!(refused.status, Some(400), "{refused}");
 }
+
+#[tokio::test]
+async fn with_authorize_with_page_a_session_token_login_answers_a_page_that_spends_nothing_until_submitted()
+ {
+    let site = Site::start().await;
+    site.admin
+        .patch_settings(&SettingsPatch::default().authorize_with_page(true))
+        .await
+        .unwrap();
+    let (_, body) = site.register("pat@example.com", "s3cret-pass").await;
+    let url = site
+        .auth_url("query", "none", body["sessionToken"].as_str())
+        .await;
+    // Loading the page (twice: a client that reads redirects itself, then a browser) spends nothing.
+    for _ in 0..2 {
+        let page = site.http.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(csp, "frame-ancestors 'none'");
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(r#"data-testid="authorize-page-form""#),
+            "{html}"
+        );
+        assert!(
+            html.contains("script-src 'sha256-"),
+            "only its own script runs"
+        );
+        assert!(
+            !html.contains("EMU.code."),
+            "no code before the form is submitted"
+        );
+    }
+    let callback = wix_emulator::test_support::play_authorize_page(&url).await;
+    let callback = url::Url::parse(&callback).unwrap();
+    assert!(
+        callback.as_str().starts_with("oauthdesk://callback?"),
+        "{callback}"
+    );
+    assert_eq!(param(&callback, "state", false).as_deref(), Some("st4te"));
+    let code = param(&callback, "code", false).expect("a code");
+    let (status, tokens) = site.exchange(&code, VERIFIER, REDIRECT).await;
+    assert_eq!(status, 200, "{tokens}");
+    // The form counts once: the session token is spent.
+    let again =
+        url::Url::parse(&wix_emulator::test_support::play_authorize_page(&url).await).unwrap();
+    assert_eq!(
+        param(&again, "error", false).as_deref(),
+        Some("login_required")
+    );
+    // The setting off again: the 303 with the code, as before.
+    site.admin
+        .patch_settings(&SettingsPatch::default().authorize_with_page(false))
+        .await
+        .unwrap();
+    let (_, body) = site.login("pat@example.com", "s3cret-pass").await;
+    let url = site
+        .auth_url("query", "none", body["sessionToken"].as_str())
+        .await;
+    let location = site
+        .location(site.http.get(url).send().await.unwrap())
+        .await;
+    assert!(param(&location, "code", false).is_some());
+}
+
+#[tokio::test]
+async fn sign_on_gives_a_session_token_that_external_login_redeems_once() {
+    let site = Site::start().await;
+    let key = site.emulator.admin().api_key.clone();
+    let vouched = format!("{},{key}", site.visitor);
+    let sign_on = |authorization: String, body: Value| {
+        let request = site
+            .http
+            .post(site.url("_api/iam/authentication/v2/sign-on"))
+            .header("authorization", authorization)
+            .json(&body);
+        site.send(request)
+    };
+    let (status, body) = sign_on(
+        vouched.clone(),
+        json!({"loginId": {"email": "Sid@Example.com"}, "profile": {"nickname": "Sid"}, "verifyEmail": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let member_id = body["identity"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(body["identity"]["email"]["address"], "sid@example.com");
+    assert_eq!(body["identity"]["email"]["isVerified"], true);
+    let session_token = body["sessionToken"].as_str().unwrap().to_owned();
+    let members = site.admin.members().await.unwrap();
+    assert!(
+        members
+            .iter()
+            .any(|m| m.id == member_id && m.email_verified)
+    );
+
+    let grant = |session: &str, member: &str| {
+        let request = site
+            .http
+            .post(site.url("oauth2/token"))
+            .header("authorization", vouched.clone())
+            .json(&json!({"grant_type": "authorized_client", "member_id": member, "session_token": session}));
+        site.send(request)
+    };
+    let (status, body) = grant(&session_token, "another-member").await;
+    assert_eq!((status, app_code(&body)), (400, "invalid_grant"), "{body}");
+    // That attempt spent it: sign on again for a fresh one.
+    let (_, body) = sign_on(
+        vouched.clone(),
+        json!({"loginId": {"email": "sid@example.com"}}),
+    )
+    .await;
+    assert_eq!(
+        body["identity"]["id"],
+        member_id.as_str(),
+        "the same member"
+    );
+    let session_token = body["sessionToken"].as_str().unwrap().to_owned();
+    let (status, body) = grant(&session_token, &member_id).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["refresh_token"].as_str().is_some());
+    let (status, _) = grant(&session_token, &member_id).await;
+    assert_eq!(status, 400, "a session token counts once");
+
+    // A wrong key, a missing visitor token and a bad email are refused.
+    let (status, _) = sign_on(
+        format!("{},wrong", site.visitor),
+        json!({"loginId": {"email": "x@example.com"}}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = sign_on(key.clone(), json!({"loginId": {"email": "x@example.com"}})).await;
+    assert_eq!(status, 401);
+    let (status, _) = sign_on(vouched.clone(), json!({"loginId": {"email": "nope"}})).await;
+    assert_eq!(status, 400);
+    assert_eq!(site.admin.members().await.unwrap().len(), 1);
+}

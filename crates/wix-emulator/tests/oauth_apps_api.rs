@@ -358,11 +358,33 @@ async fn state_persists_to_its_file_and_reset_restores_the_seed() {
     let api = Api::with(config.clone()).await;
     let (_, body) = api.create(json!({"name": "Persisted"})).await;
     let id = body["oAuthApp"]["id"].as_str().unwrap().to_owned();
+    let secret = body["oAuthApp"]["secret"].as_str().unwrap().to_owned();
+    let secret_path = format!("oauth-app/v1/oauth-apps/{id}/secret");
+    let (status, read) = api.call(reqwest::Method::GET, &secret_path, None).await;
+    assert_eq!(
+        (status, read["oAuthAppSecret"].as_str()),
+        (StatusCode::OK, Some(secret.as_str()))
+    );
     api.emulator.shutdown().await;
+    // The file holds no issued secret (they stay in memory), only the seeded apps' public demo ones are derivable.
+    let file = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !file.contains(&secret),
+        "the state file holds a client secret"
+    );
+    assert!(
+        !file.contains("emu-secret-"),
+        "the state file holds a client secret"
+    );
 
     let api = Api::with(config).await;
     let found = api.query(json!({"filter": {"id": id}})).await;
     assert_eq!(names(&found), ["Persisted"]);
+    let (status, read) = api.call(reqwest::Method::GET, &secret_path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{read}");
+    let seeded = format!("oauth-app/v1/oauth-apps/{}/secret", SEEDED_APP_IDS[1]);
+    let (_, read) = api.call(reqwest::Method::GET, &seeded, None).await;
+    assert_eq!(read["oAuthAppSecret"], "emu-secret-seeded-1");
     api.emulator.reset();
     assert_eq!(api.query(json!({})).await["pagingMetadata"]["total"], 4);
     std::fs::remove_dir_all(dir).unwrap();
@@ -406,4 +428,102 @@ async fn emulator_only_listing_and_clearing_of_oauth_apps() {
     assert!(!raw.contains("emu-secret-"), "no secrets in the listing");
     admin.clear_oauth_apps().await.unwrap();
     assert_eq!(admin.oauth_apps().await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn generate_secret_works_once_replaces_the_old_secret_and_flips_allow_secret_generation() {
+    let api = Api::start().await;
+    let (_, body) = api.create(json!({"name": "Regen"})).await;
+    let app = &body["oAuthApp"];
+    let id = app["id"].as_str().unwrap();
+    let old = app["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app["allowSecretGeneration"], true);
+    let path = format!("oauth-app/v1/oauth-apps/{id}/generate-secret");
+    let (status, generated) = api
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"oAuthAppId": id})),
+        )
+        .await;
+    assert_eq!(status, 200, "{generated}");
+    let new = generated["oAuthAppSecret"].as_str().unwrap();
+    assert!(new.starts_with("emu-secret-") && new != old);
+    // The old secret stops working: what Wix holds now is the new one, and generation is spent.
+    let (_, read) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}/secret?oAuthAppId={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(read["oAuthAppSecret"], new);
+    let (_, got) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}?oAuthAppId={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(got["oAuthApp"]["allowSecretGeneration"], false);
+    let (status, again) = api
+        .call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"oAuthAppId": id})),
+        )
+        .await;
+    assert_eq!(status, 428, "{again}");
+    assert_eq!(
+        again["details"]["applicationError"]["code"],
+        "SECRET_ALREADY_GENERATED"
+    );
+    let (_, still) = api
+        .call(
+            reqwest::Method::GET,
+            &format!("oauth-app/v1/oauth-apps/{id}/secret"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        still["oAuthAppSecret"], new,
+        "a refused generation changes nothing"
+    );
+
+    // Another app's ID in the body, an unknown app, and a wrong API key are refused.
+    let (status, _) = api
+        .call(
+            reqwest::Method::POST,
+            &format!(
+                "oauth-app/v1/oauth-apps/{}/generate-secret",
+                SEEDED_APP_IDS[1]
+            ),
+            Some(json!({"oAuthAppId": id})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = api
+        .call(
+            reqwest::Method::POST,
+            "oauth-app/v1/oauth-apps/00000000-0000-4000-8000-00000000dead/generate-secret",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let refused = api
+        .http
+        .post(api.url(&format!(
+            "oauth-app/v1/oauth-apps/{}/generate-secret",
+            SEEDED_APP_IDS[1]
+        )))
+        .header("authorization", "wrong-key")
+        .header("wix-site-id", &api.emulator.admin().site_id)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let listed = AdminClient::of(&api.emulator).oauth_apps().await.unwrap();
+    let seeded = listed.iter().find(|a| a.id == SEEDED_APP_IDS[1]).unwrap();
+    assert!(seeded.allow_secret_generation, "refusals spent nothing");
 }

@@ -573,11 +573,56 @@ async fn public_routes(t: &mut Tally) {
             &answer,
             403,
         );
+        // Even with the right credentials, a page's script spends nothing: no sign-on, no once-only secret.
+        let admin = site.emulator.admin();
+        let vouched = ("authorization", format!("{visitor},{}", admin.api_key));
+        let answer = raw(
+            &site.http,
+            Method::POST,
+            &site.url("_api/iam/authentication/v2/sign-on"),
+            &[o.clone(), vouched],
+            Some((
+                "application/json",
+                json!({"loginId": {"email": "mallory@example.com"}}).to_string(),
+            )),
+        )
+        .await;
+        t.status(format!("POST sign-on: Origin {origin}"), &answer, 403);
+        let answer = raw(
+            &site.http,
+            Method::POST,
+            &site.url(&format!("oauth-app/v1/oauth-apps/{CLIENT}/generate-secret")),
+            &[
+                o.clone(),
+                ("authorization", admin.api_key.clone()),
+                ("wix-site-id", admin.site_id.clone()),
+            ],
+            Some((
+                "application/json",
+                json!({"oAuthAppId": CLIENT}).to_string(),
+            )),
+        )
+        .await;
+        t.status(
+            format!("POST generate-secret: Origin {origin}"),
+            &answer,
+            403,
+        );
     }
     t.check(
         "foreign-Origin form posts: no member was registered",
         site.admin.members().await.unwrap().is_empty(),
         "a member exists",
+    );
+    t.check(
+        "foreign-Origin posts: the once-only secret generation is still unspent",
+        site.admin
+            .oauth_apps()
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == CLIENT && a.allow_secret_generation),
+        "generation was spent",
     );
     // The hosted page's own form posts to its own origin: that works.
     for (i, own) in [

@@ -89,9 +89,21 @@ impl Profile {
         }
     }
 
+    /// Where this profile's app keeps its config (the window's size and place) and cache: its own folders, so no
+    /// test sees another's window state, and none lands in the developer's home.
+    pub fn config_home(&self) -> PathBuf {
+        self.data_dir.join("xdg-config")
+    }
+
+    pub fn cache_home(&self) -> PathBuf {
+        self.data_dir.join("xdg-cache")
+    }
+
     /// The environment the app reads its overrides from.
-    pub fn env(&self) -> [(&'static str, String); 3] {
+    pub fn env(&self) -> [(&'static str, String); 5] {
         [
+            ("XDG_CONFIG_HOME", self.config_home().display().to_string()),
+            ("XDG_CACHE_HOME", self.cache_home().display().to_string()),
             ("OAUTHDESK_DATA_DIR", self.data_dir.display().to_string()),
             ("OAUTHDESK_KEYRING_SERVICE", self.keyring_service.clone()),
             (
@@ -319,6 +331,15 @@ impl App {
 
     /// Save what the user sees as `<screenshot dir>/<name>.png` and return its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // WebKit's snapshot is of the last frame it painted: wait until the current state has been painted.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .expect("the window paints frames");
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
@@ -381,6 +402,24 @@ impl App {
             })
             .filter_map(proc_stat)
             .collect()
+    }
+
+    /// Wait until the app's process has exited (it quit by itself, or on a signal the test sent); panic if it
+    /// does not within [`WAIT`].
+    pub async fn wait_until_exited(&self) {
+        let deadline = Instant::now() + WAIT;
+        while !self.app_processes().is_empty() {
+            assert!(Instant::now() < deadline, "the app did not exit");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The names stored under this profile's keyring service, asked of the Secret Service itself (its search API),
+    /// not of the ledger OAuth Desk keeps.
+    pub fn keyring_names(&self) -> Vec<String> {
+        vault::KeyringStore::new(self.profile.keyring_service.clone())
+            .names_in_keyring()
+            .expect("the Secret Service answers")
     }
 
     /// End the WebDriver session (which closes the app) and stop the drivers.

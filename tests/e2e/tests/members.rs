@@ -288,13 +288,56 @@ async fn an_expired_login_is_refused_and_a_cold_start_with_the_url_completes_a_p
         .await;
     assert_ne!(keyring_role(&app).as_deref(), Some("member"));
 
-    // Cold start: the login is started, the app quits, the browser's deep link starts it again.
+    // Cold start: the login is started, the app quits, the browser's deep link starts it again. This login has the
+    // usual deadline (the restarts below take longer than 4 s).
+    let app = app
+        .restart(&[], &[("OAUTHDESK_BROWSER_RECORD", record_env.as_str())])
+        .await;
+    open_members(&app).await;
     app.click("[data-testid=start-browser-login]").await;
     let auth_url = opened_url(&record, 2).await;
     let app = app
         .restart(&[], &[("OAUTHDESK_BROWSER_RECORD", record_env.as_str())])
         .await;
     let callback = play_login(&auth_url, LoginAction::Register, "cold@example.com").await;
+
+    // Cold starts whose argv wraps the real callback in flags: the app starts as usual, signs no one in, and the
+    // waiting login is left intact (the plain callback below still completes it).
+    let wrapped = format!("--url={callback}");
+    let trailing = format!("{callback} --inspect");
+    let flagged: [&[&str]; 4] = [
+        &["--remote-debugging-port=9222", &callback],
+        &[&callback, "--enable-features=RemoteDebugging"],
+        &[&wrapped],
+        &[&trailing],
+    ];
+    let mut app = app;
+    for args in flagged {
+        let ignored_before = count(&app.profile.logs(), "sign-in callback: Ignored");
+        app = app
+            .restart(args, &[("OAUTHDESK_BROWSER_RECORD", record_env.as_str())])
+            .await;
+        // Only a lone argument of our scheme is passed on as a deep link (and refused by the desk: its state is
+        // not pending); the others never get in. Either way it is over once the window is up and the log says so.
+        if args.len() == 1 && args[0].starts_with("oauthdesk:") {
+            wait_for_log_count(&app, "sign-in callback: Ignored", ignored_before + 1).await;
+        }
+        app.wait_for_css("[data-testid=nav-members]").await;
+        let logs = app.profile.logs();
+        assert_eq!(
+            count(&logs, "sign-in callback: Signed in"),
+            0,
+            "argv {args:?} signed someone in"
+        );
+        assert_ne!(keyring_role(&app).as_deref(), Some("member"));
+    }
+    wix_emulator::test_support::record_security_tally(
+        env!("CARGO_TARGET_TMPDIR"),
+        "hostile_links_refused",
+        flagged.len(),
+        flagged.len(),
+    );
+
     let app = app
         .restart(
             &[&callback],

@@ -130,12 +130,7 @@ async fn removing_a_project_leaves_none_of_its_entries_in_the_secret_service() {
         ],
     )
     .await;
-    let keyring = KeyringStore::new(app.profile.keyring_service.clone());
-    let stored = || {
-        keyring
-            .names_in_keyring()
-            .expect("the Secret Service answers")
-    };
+    let stored = || app.keyring_names();
     assert_eq!(stored(), Vec::<String>::new());
 
     // Connect "Shop" (it becomes the current project), then hold visitor tokens and a pending browser login.

@@ -84,6 +84,36 @@ async fn a_second_launch_with_a_deep_link_reaches_the_running_instance_redacted(
         "no .desktop file in {} handles oauthdesk://",
         applications.display()
     );
+    // The window hears the app's own events over its channel, and may not listen to Tauri events at all: not to
+    // the deep-link plugin's raw URL (code and state included), not to anything. Its own commands still work.
+    for (command, args) in [
+        (
+            "plugin:event|listen",
+            r#"{ event: "deep-link://new-url", target: { kind: "Any" }, handler: 1 }"#,
+        ),
+        (
+            "plugin:event|listen",
+            r#"{ event: "tauri://focus", target: { kind: "Any" }, handler: 1 }"#,
+        ),
+        ("plugin:deep-link|get_current", "{}"),
+        ("app_info", "{}"),
+    ] {
+        let script = format!(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke({command:?}, {args})
+               .then(() => done('allowed'), (e) => done('refused: ' + String(e)));"
+        );
+        let answer = app.client.execute_async(&script, vec![]).await.unwrap();
+        let answer = answer.as_str().unwrap_or_default().to_owned();
+        if command == "app_info" {
+            assert_eq!(answer, "allowed", "the window's own command");
+        } else {
+            assert!(
+                answer.starts_with("refused: ") && answer.contains("not allowed"),
+                "{command} {args}: {answer}"
+            );
+        }
+    }
     app.click("[data-testid=nav-settings]").await;
     app.wait_for_text("[data-testid=deep-links-empty]", "No deep link")
         .await;

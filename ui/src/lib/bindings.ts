@@ -6,6 +6,50 @@
 
 
 export const commands = {
+/**
+ * Open the window's event channel. Called once by the UI at start (and again after a reload).
+ */
+async subscribeEvents(channel: TAURI_CHANNEL<AppEvent>) : Promise<void> {
+    await TAURI_INVOKE("subscribe_events", { channel });
+},
+/**
+ * The desktop's light or dark preference, or `None` when there is no portal to ask or it has no preference.
+ */
+async systemTheme() : Promise<Theme | null> {
+    return await TAURI_INVOKE("system_theme");
+},
+/**
+ * Everything "Remove all OAuth Desk data" would delete now.
+ */
+async storedData() : Promise<Result<StoredDataView, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("stored_data") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Delete every keyring entry and file OAuth Desk wrote, then quit: nothing is left to run on. Work that could
+ * write again stops first (see `Desk::remove_all_data`); the app leaves with `exit`, not through the event loop,
+ * so no plugin writes its files (the window-state plugin saves at a normal exit) after they are gone. A keyring
+ * that refuses a deletion stops it with an error, and the app stays open to try again.
+ */
+async removeAllData() : Promise<Result<null, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("remove_all_data") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The UI has painted its first view with its data (the project list). Logged once per process as
+ * `first view painted`: the moment the start-up benchmark (`scripts/bench-app.sh`) times.
+ */
+async firstViewShown() : Promise<void> {
+    await TAURI_INVOKE("first_view_shown");
+},
 async appInfo() : Promise<AppInfo> {
     return await TAURI_INVOKE("app_info");
 },
@@ -214,7 +258,9 @@ async cancelBrowserLogin(flowId: string) : Promise<Result<boolean, AppError>> {
 }
 },
 /**
- * Custom login with email and password; the session token becomes member tokens with no browser.
+ * Custom login with email and password. The session token becomes member tokens directly when Wix redirects
+ * with the code; when it serves a page instead, that page finishes in the system browser (see
+ * [`continue_in_browser`]).
  */
 async memberLogin(projectId: string, clientId: string, credentials: Credentials) : Promise<Result<LoginOutcome, AppError>> {
     try {
@@ -274,11 +320,81 @@ async renewTokens(projectId: string, clientId: string) : Promise<Result<TokenSta
 }
 },
 /**
- * Log out: the logout page opens in the system browser and the local tokens are forgotten.
+ * Log out like the SDK (with `postFlowUrl`, where the logout page returns to, when one is given). The local
+ * tokens are always forgotten; the logout page, when Wix gave one, opens in the system browser.
  */
-async logoutMember(projectId: string, clientId: string) : Promise<Result<boolean, AppError>> {
+async logoutMember(projectId: string, clientId: string, postFlowUrl: string | null) : Promise<Result<LogoutOutcome, AppError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("logout_member", { projectId, clientId }) };
+    return { status: "ok", data: await TAURI_INVOKE("logout_member", { projectId, clientId, postFlowUrl }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The reCAPTCHA site keys the SDK exposes and how to get a token for them (and, for the sandbox, its test token).
+ */
+async captchaHelp(projectId: string) : Promise<Result<CaptchaHelp, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("captcha_help", { projectId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * External login "with session" (the SDK's `getMemberTokensForExternalLoginWithSession`): sign-on by email with
+ * the API key, then the session token becomes member tokens.
+ */
+async externalLoginWithSession(projectId: string, clientId: string, email: string, verifyEmail: boolean, apiKey: Secret | null) : Promise<Result<TokenStatus, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("external_login_with_session", { projectId, clientId, email, verifyEmail, apiKey }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Generate the app's client secret on Wix (allowed once per app; an older secret stops working). The secret is in
+ * the OS keyring before it is returned, and shown once, like a created app's.
+ */
+async generateAppSecret(projectId: string, clientId: string) : Promise<Result<AppSecret, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("generate_app_secret", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The redirect-URI doctor: will Wix take this URI for this app (a login's redirect URI when `login`, else a
+ * logout or reset page's return URL, against the allowed domains), and if not, why, in words.
+ */
+async diagnoseRedirect(projectId: string, clientId: string, uri: string, login: boolean) : Promise<Result<Diagnosis, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diagnose_redirect", { projectId, clientId, uri, login }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * "Add exactly this URI": merged into the list Wix has now, sent as a one-field mask (Wix's limit: 20).
+ */
+async addExactRedirectUri(projectId: string, clientId: string, uri: string) : Promise<Result<OAuthAppDetails, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("add_exact_redirect_uri", { projectId, clientId, uri }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Read the app's client secret from Wix (`getOAuthAppSecret`) and keep it in the OS keyring.
+ */
+async readAppSecretFromWix(projectId: string, clientId: string) : Promise<Result<AppSecret, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("read_app_secret_from_wix", { projectId, clientId }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -405,19 +521,6 @@ async installOnSandbox(profileId: string) : Promise<Result<null, AppError>> {
 /** user-defined events **/
 
 
-export const events = __makeEvents__<{
-deepLinkReceived: DeepLinkReceived,
-signInFinished: SignInFinished,
-wixAppInstalled: WixAppInstalled,
-wixAppRenewalFailed: WixAppRenewalFailed,
-wixAppTokenRenewed: WixAppTokenRenewed
-}>({
-deepLinkReceived: "deep-link-received",
-signInFinished: "sign-in-finished",
-wixAppInstalled: "wix-app-installed",
-wixAppRenewalFailed: "wix-app-renewal-failed",
-wixAppTokenRenewed: "wix-app-token-renewed"
-})
 
 /** user-defined constants **/
 
@@ -475,7 +578,39 @@ export type AppError =
  * A bug or an unexpected state of the app itself.
  */
 { code: "internal"; message: string }
+/**
+ * Everything the app tells the window without being asked.
+ */
+export type AppEvent = 
+/**
+ * A deep link arrived (recorded with its values redacted).
+ */
+{ kind: "deepLinkReceived"; payload: DeepLinkRecord } | 
+/**
+ * A deep-link callback was accepted (and exchanged) or ignored.
+ */
+{ kind: "signInFinished"; payload: CallbackOutcome } | 
+/**
+ * An install finished (or was aborted) at a Wix app profile's loopback Redirect URL.
+ */
+{ kind: "wixAppInstalled"; payload: InstallOutcome } | 
+/**
+ * The core renewed a held Wix app token before it expired (open view or not).
+ */
+{ kind: "wixAppTokenRenewed"; payload: AppTokenStatus } | 
+/**
+ * The desktop switched between light and dark (`None`: no preference; follow the webview).
+ */
+{ kind: "themeChanged"; payload: Theme | null } | 
+/**
+ * A held Wix app token could not be renewed and was dropped.
+ */
+{ kind: "wixAppRenewalFailed"; payload: { profileId: string; instanceId: string; message: string } }
 export type AppInfo = { version: string; 
+/**
+ * The SPDX license expression OAuth Desk is distributed under.
+ */
+license: string; 
 /**
  * The custom URI scheme the app answers, e.g. `oauthdesk`.
  */
@@ -496,6 +631,19 @@ sandboxUrl: string;
  * Test switches set in this run (debug builds only; a release build has none).
  */
 testSwitches: string[] }
+/**
+ * The result of "Generate secret" (or "Read secret from Wix"): the secret, already in the keyring unless
+ * `storage` says otherwise, for the one-time dialog. No `Debug`: it carries the secret.
+ */
+export type AppSecret = { clientId: string; secret: string; 
+/**
+ * `saved` or `notSaved` (then the dialog must not close until the user has copied it).
+ */
+storage: SecretStorage; 
+/**
+ * The generation's answer was lost, and the secret was read back from Wix instead.
+ */
+recovered: boolean }
 /**
  * An access token as the UI sees it: no value.
  */
@@ -534,6 +682,28 @@ export type CallbackOutcome = {
  */
 flowId: string | null; projectId: string | null; clientId: string | null; accepted: boolean; message: string }
 /**
+ * What the captcha field shows: the reCAPTCHA site keys the SDK exposes, how to obtain a token, and the
+ * sandbox's test token where it applies.
+ */
+export type CaptchaHelp = { visibleSiteKey: string; invisibleSiteKey: string; howTo: string; 
+/**
+ * For the sandbox: the token its emulator accepts when its captcha setting is on.
+ */
+sandboxToken: string | null }
+/**
+ * Captcha tokens typed for a custom login or registration (the SDK's `captchaTokens`). Empty ones count as
+ * absent. No `Debug`: it carries tokens.
+ */
+export type CaptchaInput = { 
+/**
+ * From the visible reCAPTCHA widget ([`CaptchaHelp::visible_site_key`]).
+ */
+recaptchaToken: Secret | null; 
+/**
+ * From invisible reCAPTCHA ([`CaptchaHelp::invisible_site_key`]).
+ */
+invisibleRecaptchaToken: Secret | null }
+/**
  * One claim of a JWT access token, decoded but **not verified**.
  */
 export type Claim = { name: string; value: string }
@@ -552,11 +722,11 @@ export type CreatedApp = { app: OAuthAppDetails; secret: string | null; storage:
 /**
  * An email and password from the form. No `Debug`: it carries the password.
  */
-export type Credentials = { email: string; password: Secret }
+export type Credentials = { email: string; password: Secret; 
 /**
- * Emitted to the UI whenever a deep link arrives.
+ * reCAPTCHA tokens, for a site that asks for them.
  */
-export type DeepLinkReceived = DeepLinkRecord
+captcha?: CaptchaInput | null }
 /**
  * One received deep link, safe to show and log: the query and fragment values are replaced by `…`.
  */
@@ -593,6 +763,47 @@ export type DeepLinkVerdict =
  * Not a callback of ours; `reason` says why.
  */
 { kind: "rejected"; reason: string }
+/**
+ * The doctor's answer.
+ */
+export type Diagnosis = 
+/**
+ * Not an absolute URI: Wix would refuse it whatever the list says.
+ */
+{ kind: "invalid"; reason: string } | 
+/**
+ * Exactly in the list: Wix takes it.
+ */
+{ kind: "allowed" } | 
+/**
+ * Not in the list; `closest` is the allowed URI it nearly matches, and `differences` says how.
+ */
+{ kind: "nearMiss"; closest: string; differences: Difference[]; explanations: string[] } | 
+/**
+ * Not in the list, and nothing in it is close.
+ */
+{ kind: "notAllowed"; reason: string }
+/**
+ * How one URI compares with an allowed one.
+ */
+export type Difference = { kind: "scheme"; typed: string; allowed: string } | 
+/**
+ * The same host, but `localhost` on one side and a loopback address on the other.
+ */
+{ kind: "loopbackName"; typed: string; allowed: string } | 
+/**
+ * The same host but for letter case.
+ */
+{ kind: "hostCase"; typed: string; allowed: string } | { kind: "host"; typed: string; allowed: string } | { kind: "port"; typed: string; allowed: string } | 
+/**
+ * The same path but for a trailing slash.
+ */
+{ kind: "trailingSlash"; typed_has_it: boolean } | { kind: "path"; typed: string; allowed: string } | { kind: "query"; typed: string; allowed: string } | { kind: "fragment"; typed: string; allowed: string } | 
+/**
+ * The same address written differently (a default port written out, percent-encoding, letter case in an
+ * escape): Wix compares the text.
+ */
+{ kind: "spelling"; typed: string; allowed: string }
 export type DomainMapping = { origin: string; destination: string }
 /**
  * One field the user must fix, named as the form names it.
@@ -628,9 +839,15 @@ hasRefreshToken?: boolean }
  */
 export type LoginOutcome = 
 /**
- * Member tokens are held and saved.
+ * Member tokens are held and saved: Wix redirected with a code at once (the direct path).
  */
 { kind: "signedIn"; status: TokenStatus } | 
+/**
+ * The session token needs a page that can run: open `login.authUrl` in the system browser. The login waits
+ * for its deep-link callback like a Wix-managed one (cancel it with [`SignIn::cancel_browser_login`]); the
+ * callback finishes it in [`SignIn::complete`]. `reason` says what Wix answered instead of the code.
+ */
+{ kind: "continueInBrowser"; login: BrowserLogin; reason: string } | 
 /**
  * A code was emailed: send it with "verify".
  */
@@ -643,6 +860,23 @@ export type LoginOutcome =
  * Refused; `code` is the SDK's `errorCode` (e.g. `invalidPassword`).
  */
 { kind: "failed"; code: string | null; message: string }
+/**
+ * What a logout did. The local tokens are forgotten in every case.
+ */
+export type LogoutOutcome = { 
+/**
+ * The Wix logout page to open in the system browser (it ends the Wix session), when Wix gave one.
+ */
+logoutUrl: string | null; 
+/**
+ * Why Wix refused the logout session, when it did (the local tokens were forgotten anyway).
+ */
+refused: string | null; 
+/**
+ * Whether `logout_url` returns to the `postFlowUrl` asked for: false when none was asked, or when Wix
+ * refused the one given and the page was made without it.
+ */
+returnsToPostFlowUrl: boolean }
 /**
  * What the user types to connect a Wix project. No `Debug`: it carries the API key.
  */
@@ -662,7 +896,12 @@ port: number | null }
 /**
  * An app with every field, for the details and edit views.
  */
-export type OAuthAppDetails = { id: string; createdDate: string; fields: OAuthAppFields; secretSaved: boolean }
+export type OAuthAppDetails = { id: string; createdDate: string; fields: OAuthAppFields; secretSaved: boolean; 
+/**
+ * Whether Wix still allows generating a secret for this app (it does once: "Generate secret"); `None` when
+ * Wix did not say.
+ */
+allowSecretGeneration: boolean | null }
 /**
  * Every editable field of an OAuth app. Empty strings and lists mean "not set".
  */
@@ -734,10 +973,6 @@ export type SecretStorage =
  */
 { kind: "notReturned" }
 /**
- * Emitted when a deep-link callback was accepted (and exchanged) or ignored.
- */
-export type SignInFinished = CallbackOutcome
-/**
  * Who the held tokens stand for.
  */
 export type SignedInAs = "nobody" | "visitor" | "member"
@@ -747,11 +982,36 @@ export type SortField =
  */
 "default" | "name" | "createdDate"
 export type SortOrder = "asc" | "desc"
+/**
+ * What "Remove all OAuth Desk data" will delete, for its confirmation. Names and places only.
+ */
+export type StoredDataView = { 
+/**
+ * The keyring service the entries are stored under.
+ */
+keyringService: string; 
+/**
+ * One line per keyring entry: what it is and whose.
+ */
+keyringEntries: string[]; 
+/**
+ * Folders and files, full paths: the app's data, logs, window size and webview data.
+ */
+files: string[] }
 export type Strategy = "basic" | "advanced"
 /**
- * One request of the sign-in timeline (values redacted: method, path, status, time only).
+ * The desktop's preference.
  */
-export type TimelineEntry = { at: string; method: string; path: string; status: number | null; millis: number }
+export type Theme = "light" | "dark"
+/**
+ * One request of the sign-in timeline (values redacted: method, path, status, time only), or a step the
+ * workbench took (`method` is `STEP`, `path` names the step, `note` says what happened; no status).
+ */
+export type TimelineEntry = { at: string; method: string; path: string; status: number | null; millis: number; 
+/**
+ * For a step: what happened (e.g. which path a session token took). Never a value.
+ */
+note: string | null }
 /**
  * What the tokens panel shows. Never a token value.
  */
@@ -764,10 +1024,6 @@ expiresAt: string | null;
  * Claims decoded from the access token if it is a JWT (not verified).
  */
 claims: Claim[] }
-/**
- * Emitted when an install finished (or was aborted) at a profile's loopback Redirect URL.
- */
-export type WixAppInstalled = InstallOutcome
 /**
  * A Wix app profile, as stored (no secret) and as shown.
  */
@@ -792,14 +1048,6 @@ listening: boolean;
  * Why it is not (its port is taken), with what to do.
  */
 serveError: string | null }
-/**
- * Emitted when a held token could not be renewed and was dropped.
- */
-export type WixAppRenewalFailed = { profileId: string; instanceId: string; message: string }
-/**
- * Emitted when the core renewed a held token before it expired (whether or not the view is open).
- */
-export type WixAppTokenRenewed = AppTokenStatus
 
 /** tauri-specta globals **/
 

@@ -16,4 +16,10 @@ describe("loginMessage", () => {
     expect(loginMessage({ kind: "failed", code: null, message: "Wix said no" })).toBe("Wix said no");
     expect(loginMessage({ kind: "verifyEmail" })).toMatch(/verification code/);
   });
+  it("says why a login continues in the browser", () => {
+    const login = { flowId: "f", authUrl: "https://example.com", redirectUri: "oauthdesk://callback", deadlineSeconds: 300 };
+    expect(loginMessage({ kind: "continueInBrowser", login, reason: "Wix answered with a page (200)" })).toMatch(
+      /Wix answered with a page \(200\).*opened in your browser/,
+    );
+  });
 });

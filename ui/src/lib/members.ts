@@ -27,6 +27,8 @@ export function loginMessage(outcome: LoginOutcome): string {
   switch (outcome.kind) {
     case "signedIn":
       return "Signed in: member tokens are saved in the OS keyring.";
+    case "continueInBrowser":
+      return `Wix answered the session token with a page instead of a code (${outcome.reason}), so it opened in your browser: the sign-in finishes there and comes back by itself.`;
     case "verifyEmail":
       return "Wix emailed a verification code: enter it to finish.";
     case "ownerApproval":

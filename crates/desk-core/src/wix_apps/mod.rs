@@ -12,7 +12,7 @@
 
 mod install;
 mod loopback;
-mod profiles;
+pub(crate) mod profiles;
 mod tokens;
 
 use std::sync::Arc;

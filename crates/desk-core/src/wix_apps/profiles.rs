@@ -11,7 +11,7 @@ use crate::error::{CoreError, Result};
 use crate::files::JsonFile;
 use crate::secrets::{Entry, Owner, Secrets};
 
-const FILE: &str = "wix-apps.json";
+pub(crate) const FILE: &str = "wix-apps.json";
 
 /// The profiles, in memory and written through to their file.
 pub(super) struct ProfileList {
