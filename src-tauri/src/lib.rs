@@ -176,11 +176,15 @@ fn wire_deep_links(app: &AppHandle) {
     // Register the scheme with the desktop (a .desktop file + xdg-mime on Linux). A machine without xdg-utils
     // still works through argv; say so in the log and carry on. Not for a binary a .deb or .rpm installed under
     // /usr: the package's desktop entry declares the scheme, and a per-user copy would outlive the package.
+    // Off the main thread: on Linux it runs update-desktop-database and xdg-mime, about a fifth of a second that
+    // the first view would otherwise wait for. Links that arrive meanwhile come in through argv as always.
     #[cfg(any(target_os = "linux", windows))]
-    if !installed_by_linux_package()
-        && let Err(e) = app.deep_link().register_all()
-    {
-        log::warn!("could not register the deep-link scheme with the desktop: {e}");
+    if !installed_by_linux_package() {
+        let handle = app.clone();
+        tauri::async_runtime::spawn_blocking(move || match handle.deep_link().register_all() {
+            Ok(()) => log::info!("deep-link scheme registered with the desktop"),
+            Err(e) => log::warn!("could not register the deep-link scheme with the desktop: {e}"),
+        });
     }
 
     // Cold start: the URL was our argv.

@@ -66,21 +66,28 @@ async fn the_keyring_check_button_runs_in_rust_against_the_real_secret_service()
 #[tokio::test]
 async fn a_second_launch_with_a_deep_link_reaches_the_running_instance_redacted() {
     let app = App::launch("second-instance").await;
-    // The app registered its scheme with the desktop (a .desktop file handling x-scheme-handler/oauthdesk).
+    // The app registers its scheme with the desktop (a .desktop file handling x-scheme-handler/oauthdesk), in
+    // the background: wait for the file.
     let applications = std::path::Path::new(
         &std::env::var("XDG_DATA_HOME").expect("run inside the desktop session"),
     )
     .join("applications");
-    let registered = std::fs::read_dir(&applications)
-        .map(|dir| {
-            dir.flatten().any(|e| {
-                std::fs::read_to_string(e.path())
-                    .is_ok_and(|t| t.contains("x-scheme-handler/oauthdesk"))
+    let registered = || {
+        std::fs::read_dir(&applications)
+            .map(|dir| {
+                dir.flatten().any(|e| {
+                    std::fs::read_to_string(e.path())
+                        .is_ok_and(|t| t.contains("x-scheme-handler/oauthdesk"))
+                })
             })
-        })
-        .unwrap_or(false);
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !registered() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(
-        registered,
+        registered(),
         "no .desktop file in {} handles oauthdesk://",
         applications.display()
     );
