@@ -19,6 +19,7 @@ pub mod doctor;
 pub mod error;
 pub mod files;
 pub mod oauth_apps;
+pub mod preflight;
 pub mod projects;
 pub mod removal;
 pub mod sandbox;

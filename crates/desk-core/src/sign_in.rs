@@ -440,6 +440,65 @@ impl SignIn {
         })
     }
 
+    /// The redirect URI browser logins return to (the app's deep link unless configured otherwise).
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// For the preflight: ask Wix for a login page (a redirect session) as a browser login would, and drop it.
+    /// Nothing is recorded as pending, so no callback can ever be accepted for it. Fails as a login would: an
+    /// unpublished site, a redirect URI the app does not allow.
+    pub(crate) async fn probe_login_page(&self, target: &Target) -> Result<()> {
+        let oauth = OAuthData::generate(&self.redirect_uri);
+        let members = self.members(target)?;
+        self.with_caller(target, |caller| {
+            let (members, oauth) = (&members, &oauth);
+            async move {
+                members
+                    .login_url(&caller, oauth, ResponseMode::Query, None)
+                    .await
+            }
+        })
+        .await?;
+        self.step(
+            "preflight",
+            "Wix created a login page for the preflight (not opened, not kept)".to_owned(),
+        );
+        Ok(())
+    }
+
+    /// For the preflight: does Wix ask this site's custom logins for a captcha? One login for an address that
+    /// cannot be a member (`@example.com`, reserved) with no captcha token: Wix checks the captcha first, so
+    /// `missingCaptchaToken` means it asks; any other refusal means it did not ask this time.
+    pub(crate) async fn probe_captcha(&self, target: &Target) -> Result<bool> {
+        let members = self.members(target)?;
+        let email = format!("preflight-{}@example.com", uuid::Uuid::new_v4().simple());
+        let password = Secret::from(uuid::Uuid::new_v4().simple().to_string());
+        let state = self
+            .with_caller(target, |caller| {
+                let (members, email, password) = (&members, &email, &password);
+                async move { members.login(&caller, email, password, None).await }
+            })
+            .await?;
+        let asks = matches!(
+            state,
+            LoginState::Failure {
+                code: Some(
+                    LoginErrorCode::MissingCaptchaToken | LoginErrorCode::InvalidCaptchaToken
+                ),
+                ..
+            }
+        );
+        self.step(
+            "preflight",
+            format!(
+                "a test login for an address that cannot be a member: Wix {} a captcha",
+                if asks { "asked for" } else { "did not ask for" }
+            ),
+        );
+        Ok(asks)
+    }
+
     /// Stop waiting for a browser login; `false` if it was not waiting.
     pub async fn cancel_browser_login(&self, flow_id: &str) -> bool {
         let cancelled = self.flows.cancel(flow_id).is_some();
