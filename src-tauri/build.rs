@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "copy_to_clipboard",
     "member_status",
     "get_visitor_tokens",
+    "preflight_sign_in",
     "start_browser_login",
     "cancel_browser_login",
     "member_login",

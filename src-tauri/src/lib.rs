@@ -57,6 +57,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             oauth_apps::copy_to_clipboard,
             members::member_status,
             members::get_visitor_tokens,
+            members::preflight_sign_in,
             members::start_browser_login,
             members::cancel_browser_login,
             members::member_login,

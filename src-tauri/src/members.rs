@@ -8,6 +8,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use desk_core::preflight::Preflight;
 use desk_core::sign_in::{
     BrowserLogin, CaptchaHelp, CaptchaInput, LoginOutcome, LogoutOutcome, SignOnInput,
     TimelineEntry, TokenStatus,
@@ -140,6 +141,21 @@ pub async fn start_browser_login(
         return Err(e);
     }
     Ok(login)
+}
+
+/// The sign-in preflight: what would make a browser login fail (the app, its redirect URI, an unpublished site)
+/// and whether Wix asks for a captcha, each with its fix. Opens nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn preflight_sign_in(
+    state: State<'_, AppState>,
+    project_id: String,
+    client_id: String,
+) -> Result<Preflight> {
+    Ok(state
+        .desk
+        .preflight_sign_in(&project_id, &client_id)
+        .await?)
 }
 
 /// Stop waiting for a browser login; its callback, if it still comes, is ignored.
