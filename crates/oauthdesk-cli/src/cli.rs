@@ -147,6 +147,17 @@ pub enum AppsCommand {
     },
 }
 
+impl AppsCommand {
+    /// Whether the command may change OAuth Desk's own files (the keyring ledger): creating an app saves its
+    /// secret, deleting one deletes it.
+    pub fn writes_files(&self) -> bool {
+        matches!(
+            self,
+            AppsCommand::Create { .. } | AppsCommand::Delete { .. }
+        )
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// The app's client ID.

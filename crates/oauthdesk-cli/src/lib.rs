@@ -4,7 +4,10 @@
 //! It opens the app's data folder and OS keyring ([`desk_core::location`]), so a project connected in one is there
 //! in the other. The built-in sandbox project is the emulator the app runs on `<data>/sandbox/state.json`; only one
 //! process may run it at a time (a lock file, see [`desk_core::sandbox`]): while the app is open, sandbox commands
-//! fail and say so, and commands on a connected project (`--project NAME`) work as usual.
+//! fail and say so, and commands that read a connected project (`--project NAME`) work as usual. Commands that
+//! change OAuth Desk's own files (connect or remove a project, create or delete an app: the project list and the
+//! keyring ledger, which the app holds in memory and writes whole) take the same lock, so they refuse while the app
+//! is open instead of being undone by its next save.
 //!
 //! Not here (yet): using the running app's sandbox, members and Wix app commands, export / plan / apply.
 
@@ -35,7 +38,7 @@ pub async fn run(cli: Cli) -> Result<String> {
     match cli.command {
         Command::Projects(command) => projects::run(command, &cli.project, json).await,
         Command::Apps(command) => {
-            let target = Target::open(&cli.project).await?;
+            let target = Target::open(&cli.project, command.writes_files()).await?;
             apps::run(command, &target, json).await
         }
         Command::Emulator(args) => emulator::run(args, json).await,
@@ -51,9 +54,15 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    /// Open the desk for `project` (a name or an ID). Only the sandbox project starts the data folder's sandbox
-    /// (and takes its lock); any other project gets a detached one, so it works while the app is open.
-    pub async fn open(project: &str) -> Result<Self> {
+    /// Open the desk for `project` (a name or an ID). Only the sandbox project, or a command that `writes` the
+    /// data folder's files, starts the data folder's sandbox (and takes its lock); any other command gets a detached
+    /// one, so it works while the app is open.
+    pub async fn open(project: &str, writes: bool) -> Result<Self> {
+        if writes {
+            let desk = open_desk_to_write().await?;
+            let project = find_project(&desk, project)?;
+            return Ok(Self { desk, project });
+        }
         let sandbox = project == SANDBOX_ID;
         let desk = open_desk(!sandbox).await?;
         let found = find_project(&desk, project)?;
@@ -93,6 +102,25 @@ pub(crate) async fn open_desk(detached: bool) -> Result<Desk> {
         ..DeskOptions::default()
     });
     Ok(Desk::open_with(&data_dir, store, options).await?)
+}
+
+/// The desk, to change the project list or the keyring ledger. The app keeps both in memory and writes them whole,
+/// so while it runs, a change made here would be undone by its next save (and a keyring entry left unlisted): such
+/// commands hold the data folder's sandbox lock, which the running app holds, and refuse while it is open.
+pub(crate) async fn open_desk_to_write() -> Result<Desk> {
+    open_desk(false).await.map_err(|e| match e {
+        CliError::Core(desk_core::CoreError::Sandbox(message))
+            if message.starts_with(desk_core::sandbox::IN_USE) =>
+        {
+            CliError::Failed(
+                "OAuth Desk is open (or another `oauthdesk` command is running) on this data folder; while the \
+                 app is open it keeps its own copy of the project list and of the keyring ledger, and would undo \
+                 this change: close it and run the command again (nothing was changed)"
+                    .to_owned(),
+            )
+        }
+        other => other,
+    })
 }
 
 /// The project with this ID, else the one with this name.

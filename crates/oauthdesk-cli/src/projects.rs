@@ -7,7 +7,7 @@ use vault::Secret;
 
 use crate::cli::ProjectsCommand;
 use crate::error::{CliError, Result};
-use crate::{Target, find_project, open_desk, output};
+use crate::{Target, find_project, open_desk, open_desk_to_write, output};
 
 pub async fn run(command: ProjectsCommand, project: &str, json: bool) -> Result<String> {
     match command {
@@ -36,7 +36,7 @@ pub async fn run(command: ProjectsCommand, project: &str, json: bool) -> Result<
                 (None, Some(account_id)) => ProjectTarget::Account { account_id },
                 (None, None) => unreachable!("clap requires --site-id or --account-id"),
             };
-            let desk = open_desk(true).await?;
+            let desk = open_desk_to_write().await?;
             let name = name.trim().to_owned();
             if desk.projects.list().iter().any(|p| p.name == name) {
                 return Err(CliError::Failed(format!(
@@ -59,7 +59,7 @@ pub async fn run(command: ProjectsCommand, project: &str, json: bool) -> Result<
             ))
         }
         ProjectsCommand::Test { name } => {
-            let target = Target::open(name.as_deref().unwrap_or(project)).await?;
+            let target = Target::open(name.as_deref().unwrap_or(project), false).await?;
             let check = target.desk.test_connection(&target.project.id).await?;
             if json {
                 return output::json(&check);
@@ -75,7 +75,7 @@ pub async fn run(command: ProjectsCommand, project: &str, json: bool) -> Result<
             ))
         }
         ProjectsCommand::Remove { name } => {
-            let desk = open_desk(true).await?;
+            let desk = open_desk_to_write().await?;
             let removed = find_project(&desk, &name)?;
             desk.remove_project(&removed.id).await?;
             if json {

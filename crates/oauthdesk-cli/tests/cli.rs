@@ -317,11 +317,13 @@ fn an_unknown_project_fails_with_the_apps_words() {
 }
 
 /// Two processes never run the sandbox on one data folder: while another process (here this test, as the app
-/// would) holds it, a sandbox command fails and says what to do; commands that need no sandbox still work, and
-/// once the holder ends, the command works.
+/// would) holds it, a sandbox command fails and says what to do; reading a connected project still works, and
+/// changing OAuth Desk's own files (which the app would overwrite) is refused with nothing changed. Once the holder
+/// ends, everything works.
 #[test]
-fn the_sandbox_is_refused_while_another_process_runs_it() {
-    let env = Env::new();
+fn the_sandbox_and_the_apps_files_are_refused_while_another_process_holds_them() {
+    let (env, wix) = env_with_wix();
+    add_staging(&env, &wix);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let holder = runtime
         .block_on(desk_core::sandbox::Sandbox::start(env.data.path(), None))
@@ -341,9 +343,50 @@ fn the_sandbox_is_refused_while_another_process_runs_it() {
         1,
     );
     expect(env.cmd().args(["projects", "list"]), 0);
+    expect(
+        env.cmd()
+            .args(["--project", "Staging", "apps", "list", "--json"]),
+        0,
+    );
+    let keyring = env.keyring_names();
+    for args in [
+        &[
+            "--project",
+            "Staging",
+            "apps",
+            "create",
+            "--name",
+            "Refused",
+        ][..],
+        &["projects", "remove", "Staging"],
+    ] {
+        let (_, err) = expect(env.cmd().args(args), 1);
+        assert!(
+            err.contains("close it and run the command again (nothing was changed)"),
+            "{err}"
+        );
+    }
+    let (_, err) = expect(
+        env.cmd()
+            .args(["projects", "add", "--name", "Later", "--api-key-stdin"])
+            .args(["--site-id", wix.var("WIX_SITE_ID")])
+            .write_stdin(wix.var("WIX_API_KEY")),
+        1,
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(env.keyring_names(), keyring);
+    let (out, _) = expect(
+        env.cmd()
+            .args(["--project", "Staging", "apps", "list", "--json"]),
+        0,
+    );
+    assert!(!out.contains("Refused"), "{out}");
+
     drop(holder);
     let (out, _) = expect(env.cmd().args(["apps", "list", "--json"]), 0);
     assert!(!json(&out)["apps"].as_array().unwrap().is_empty());
+    expect(env.cmd().args(["projects", "remove", "Staging"]), 0);
+    assert!(env.keyring_names().is_empty());
 }
 
 /// The printed lines can be sourced by a shell, and are the emulator's real credentials: `oauthdesk` connects to
