@@ -100,7 +100,7 @@ pub enum AppsCommand {
         #[arg(long)]
         desc: bool,
         /// At most this many apps (1 to 100).
-        #[arg(long, value_name = "N", default_value_t = 100)]
+        #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
         limit: u32,
     },
     /// Show one OAuth app with every field.

@@ -279,6 +279,8 @@ fn usage_errors_exit_with_2() {
     let env = Env::new();
     for args in [
         &["apps", "list", "--limit", "many"][..],
+        &["apps", "list", "--limit", "0"],
+        &["apps", "list", "--limit", "101"],
         &["projects", "add", "--name", "No target", "--api-key-stdin"],
         &["projects", "add", "--name", "No stdin", "--site-id", "x"],
         &["apps", "create", "--type", "desktop", "--name", "x"],
