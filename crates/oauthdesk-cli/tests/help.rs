@@ -25,6 +25,9 @@ fn every_commands_help_matches_its_snapshot() {
     for path in all {
         let out = Command::cargo_bin("oauthdesk")
             .unwrap()
+            // Plain text whatever the caller's terminal settings.
+            .env("NO_COLOR", "1")
+            .env_remove("CLICOLOR_FORCE")
             .args(&path)
             .arg("--help")
             .output()
