@@ -52,6 +52,13 @@ pub struct DeskOptions {
     pub login_deadline: std::time::Duration,
     /// The sandbox's admin token (default: a fresh random one each run, held only by this process).
     pub sandbox_admin_token: Option<String>,
+    /// Run a [detached](Sandbox::detached) sandbox (in memory, sharing nothing) instead of the data folder's: for a
+    /// process that works on connected projects only, so it neither waits for nor blocks the app's sandbox.
+    /// Default: `false` (the data folder's sandbox, under its lock).
+    pub detached_sandbox: bool,
+    /// Serve the loopback App URL and Redirect URL of every advanced Wix app profile (as the app does while it
+    /// runs). Default: `true`; a short-lived command that does not use Wix app OAuth turns it off.
+    pub serve_wix_app_urls: bool,
 }
 
 impl Default for DeskOptions {
@@ -62,6 +69,8 @@ impl Default for DeskOptions {
             wix_installer: url::Url::parse("https://www.wix.com/").expect("a URL"),
             login_deadline: wix_client::callback::DEFAULT_DEADLINE,
             sandbox_admin_token: None,
+            detached_sandbox: false,
+            serve_wix_app_urls: true,
         }
     }
 }
@@ -96,14 +105,19 @@ impl Desk {
     ) -> Result<Self> {
         let secrets = Secrets::open(data_dir, store).await?;
         let projects = Arc::new(Projects::open(data_dir, &secrets).await?);
-        let sandbox =
-            Arc::new(Sandbox::start(data_dir, options.sandbox_admin_token.clone()).await?);
+        let sandbox = Arc::new(if options.detached_sandbox {
+            Sandbox::detached().await?
+        } else {
+            Sandbox::start(data_dir, options.sandbox_admin_token.clone()).await?
+        });
         let wix_bases = Bases {
             api: options.wix_api.clone(),
             installer: options.wix_installer,
         };
         let wix_apps = WixApps::open(data_dir, secrets.clone(), sandbox.clone(), wix_bases).await?;
-        wix_apps.serve_all().await;
+        if options.serve_wix_app_urls {
+            wix_apps.serve_all().await;
+        }
         let deadline = options
             .login_deadline
             .min(wix_client::callback::MAX_LIFETIME);

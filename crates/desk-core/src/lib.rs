@@ -5,6 +5,7 @@
 //! - [`secrets`]: the one writer of keyring entries, with the ledger of everything it wrote, so removing a
 //!   project, a profile or everything leaves nothing behind.
 //! - [`files`]: the app's JSON files, written atomically, in order, off the async runtime.
+//! - [`location`]: the data folder and keyring service every OAuth Desk program shares.
 //! - [`sandbox`]: the local Wix emulator the app starts in-process as its sandbox project.
 //! - [`sign_in`]: the member sign-in workbench (visitor, browser login via deep link, custom and external login,
 //!   renewal, logout) with tokens kept in the keyring.
@@ -18,6 +19,7 @@ pub mod desk;
 pub mod doctor;
 pub mod error;
 pub mod files;
+pub mod location;
 pub mod oauth_apps;
 pub mod preflight;
 pub mod projects;
