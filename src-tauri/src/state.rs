@@ -9,11 +9,8 @@ use vault::{KeyringStore, SecretStore};
 
 use crate::deep_link::DeepLinkInbox;
 
-/// Overrides the directory for the app's files (settings, logs). Tests use it to keep every run apart.
-pub const ENV_DATA_DIR: &str = "OAUTHDESK_DATA_DIR";
-/// Overrides the OS keyring service name under which secrets are stored. Tests use it to never touch a user's
-/// real entries.
-pub const ENV_KEYRING_SERVICE: &str = "OAUTHDESK_KEYRING_SERVICE";
+// Where things live (the data folder, the keyring service, their overrides) is shared with the command line.
+pub use desk_core::location::{data_dir_override, keyring_service};
 
 pub struct AppState {
     pub data_dir: PathBuf,
@@ -51,26 +48,13 @@ impl AppState {
 /// a user's environment can send their API keys or tokens elsewhere.
 pub mod test_switches {
     use super::*;
+    pub use desk_core::location::test_switches::{
+        ENV_LOGIN_DEADLINE, ENV_SANDBOX_ADMIN_TOKEN, ENV_WIX_API_BASE, ENV_WIX_INSTALLER_BASE,
+        desk_options, var,
+    };
 
-    /// Where connected projects' Wix APIs are (an emulator a test started).
-    pub const ENV_WIX_API_BASE: &str = "OAUTHDESK_WIX_API_BASE";
-    /// Where Wix's installer pages are.
-    pub const ENV_WIX_INSTALLER_BASE: &str = "OAUTHDESK_WIX_INSTALLER_BASE";
-    /// How long a browser login waits for its callback, in seconds.
-    pub const ENV_LOGIN_DEADLINE: &str = "OAUTHDESK_LOGIN_DEADLINE_SECONDS";
     /// Milliseconds every keyring call waits first, as a keyring behind an unlock prompt does.
     pub const ENV_KEYRING_DELAY_MS: &str = "OAUTHDESK_TEST_KEYRING_DELAY_MS";
-    /// The sandbox's admin token, so a test can drive the sandbox's `/_emulator/v1` routes (members, outbox,
-    /// faults) as the app does. Without it each run makes a random one that only the app holds.
-    pub const ENV_SANDBOX_ADMIN_TOKEN: &str = "OAUTHDESK_TEST_SANDBOX_ADMIN_TOKEN";
-
-    fn var(name: &str) -> Option<String> {
-        if cfg!(debug_assertions) {
-            std::env::var(name).ok().filter(|v| !v.is_empty())
-        } else {
-            None
-        }
-    }
 
     /// The names of the switches set in this run (Settings shows them).
     pub fn active() -> Vec<String> {
@@ -88,26 +72,6 @@ pub mod test_switches {
         .collect()
     }
 
-    pub fn desk_options(mut options: DeskOptions) -> DeskOptions {
-        let url = |name| var(name).and_then(|v| url::Url::parse(&v).ok());
-        if let Some(base) = url(ENV_WIX_API_BASE) {
-            options.wix_api = base;
-        }
-        if let Some(base) = url(ENV_WIX_INSTALLER_BASE) {
-            options.wix_installer = base;
-        }
-        if let Some(seconds) = var(ENV_LOGIN_DEADLINE)
-            .and_then(|v| v.parse::<u64>().ok())
-            .filter(|s| *s > 0)
-        {
-            options.login_deadline = std::time::Duration::from_secs(seconds);
-        }
-        if let Some(token) = var(ENV_SANDBOX_ADMIN_TOKEN) {
-            options.sandbox_admin_token = Some(token);
-        }
-        options
-    }
-
     pub fn keyring(store: KeyringStore) -> Arc<dyn SecretStore> {
         match var(ENV_KEYRING_DELAY_MS).and_then(|v| v.parse::<u64>().ok()) {
             Some(ms) => Arc::new(vault::SlowStore::new(
@@ -122,18 +86,4 @@ pub mod test_switches {
     pub fn browser_record() -> Option<PathBuf> {
         var(crate::members::ENV_BROWSER_RECORD).map(PathBuf::from)
     }
-}
-
-/// The data directory: `$OAUTHDESK_DATA_DIR` if set, else the platform's app data directory.
-pub fn data_dir_override() -> Option<PathBuf> {
-    std::env::var_os(ENV_DATA_DIR)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
-pub fn keyring_service(identifier: &str) -> String {
-    std::env::var(ENV_KEYRING_SERVICE)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| identifier.to_owned())
 }

@@ -17,7 +17,7 @@ use vault::KeyringStore;
 use crate::desk::DeskOptions;
 use crate::error::{CoreError, Result};
 
-/// The app's identifier (`identifier` in `src-tauri/tauri.conf.json`; a test keeps the two equal). It names the
+/// The app's identifier (`identifier` in `tauri.conf.json`; a test keeps the two equal). It names the
 /// data folder and the keyring service.
 pub const IDENTIFIER: &str = "dev.oauthdesk.app";
 
@@ -120,8 +120,7 @@ mod tests {
     /// this constant. If they drift apart, the two programs stop seeing each other's projects.
     #[test]
     fn identifier_is_the_apps() {
-        let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../src-tauri/tauri.conf.json");
+        let conf = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tauri.conf.json");
         let conf: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(conf).unwrap()).unwrap();
         assert_eq!(conf["identifier"], IDENTIFIER);
