@@ -236,6 +236,18 @@ async getVisitorTokens(projectId: string, clientId: string) : Promise<Result<Tok
 }
 },
 /**
+ * The sign-in preflight: what would make a browser login fail (the app, its redirect URI, an unpublished site)
+ * and whether Wix asks for a captcha, each with its fix. Opens nothing.
+ */
+async preflightSignIn(projectId: string, clientId: string) : Promise<Result<Preflight, AppError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preflight_sign_in", { projectId, clientId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Start a Wix-managed login: PKCE + state recorded as pending, the login page opened in the system browser.
  */
 async startBrowserLogin(projectId: string, clientId: string) : Promise<Result<BrowserLogin, AppError>> {
@@ -930,6 +942,28 @@ createdDate: string; redirectUriCount: number;
  * Whether OAuth Desk holds this app's client secret in the OS keyring.
  */
 secretSaved: boolean }
+export type Preflight = { 
+/**
+ * The redirect URI the browser login will use.
+ */
+redirectUri: string; checks: PreflightCheck[]; 
+/**
+ * No check failed: a browser login can go ahead.
+ */
+ready: boolean }
+export type PreflightCheck = { item: PreflightItem; verdict: Verdict; 
+/**
+ * What was found, in words.
+ */
+summary: string; 
+/**
+ * What to do about it, when there is something to do.
+ */
+fix: string | null }
+/**
+ * What a check looks at.
+ */
+export type PreflightItem = "appExists" | "redirectUri" | "sitePublished" | "captcha"
 /**
  * A project as stored and as shown (never with its API key).
  */
@@ -1024,6 +1058,26 @@ expiresAt: string | null;
  * Claims decoded from the access token if it is a JWT (not verified).
  */
 claims: Claim[] }
+/**
+ * A check's result.
+ */
+export type Verdict = 
+/**
+ * Fine for a login.
+ */
+"pass" | 
+/**
+ * A browser login will fail until this is fixed.
+ */
+"fail" | 
+/**
+ * Worth knowing, but no reason for a browser login to fail.
+ */
+"notice" | 
+/**
+ * Not checked, because an earlier check failed.
+ */
+"skipped"
 /**
  * A Wix app profile, as stored (no secret) and as shown.
  */
