@@ -38,7 +38,7 @@ for dep in 'libwebkit2gtk-4.1-0' 'libgtk-3-0' 'gnome-keyring | kwalletmanager | 
   grep -q "^Depends:.*$dep" <<<"$control" || fail ".deb does not depend on '$dep'"
 done
 contents=$(dpkg-deb --contents "$deb")
-for path in usr/bin/oauth-desk usr/share/applications/oauth-desk.desktop usr/share/icons/hicolor/128x128/apps/oauth-desk.png; do
+for path in usr/bin/oauth-desk usr/bin/oauthdesk usr/share/applications/oauth-desk.desktop usr/share/icons/hicolor/128x128/apps/oauth-desk.png; do
   grep -qE " (\./)?$path\$" <<<"$contents" || fail ".deb does not install /$path"
 done
 requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
@@ -47,6 +47,7 @@ for dep in 'libwebkit2gtk-4.1.so.0()(64bit)' 'libgtk-3.so.0()(64bit)' '(gnome-ke
   grep -qxF "$dep" <<<"$requires" || fail ".rpm does not require '$dep'"
 done
 rpm -qpl "$rpm" 2>/dev/null | grep -qx /usr/share/applications/oauth-desk.desktop || fail ".rpm has no desktop entry"
+rpm -qpl "$rpm" 2>/dev/null | grep -qx /usr/bin/oauthdesk || fail ".rpm has no /usr/bin/oauthdesk"
 
 say "installing $deb"
 apt_quiet install "$(realpath "$deb")"
@@ -56,6 +57,9 @@ installed=$SECONDS
 desktop-file-validate "$entry" || fail "$entry is not a valid desktop entry"
 grep -qx 'MimeType=x-scheme-handler/oauthdesk;' "$entry" || fail "$entry does not declare the oauthdesk scheme"
 grep -qx 'Exec=oauth-desk %u' "$entry" || fail "$entry does not pass the URL to the app"
+# The command line works from the package, and needs no GTK or WebKit (it runs on a headless CI machine).
+/usr/bin/oauthdesk --version | grep -qx "oauthdesk $version" || fail "/usr/bin/oauthdesk --version does not say $version"
+if ldd /usr/bin/oauthdesk | grep -Eq 'libgtk|libwebkit'; then fail "/usr/bin/oauthdesk links GTK or WebKit"; fi
 
 say "the installed app under Xvfb: the sandbox's OAuth apps, then a browser login handed back through xdg-open"
 # A session of its own: no per-user association can hide or stand in for the package's.
@@ -71,6 +75,7 @@ smoked=$SECONDS
 say "removing the package"
 apt_quiet purge oauth-desk
 [[ ! -e /usr/bin/oauth-desk ]] || fail "/usr/bin/oauth-desk is still there after removal"
+[[ ! -e /usr/bin/oauthdesk ]] || fail "/usr/bin/oauthdesk is still there after removal"
 [[ ! -e $entry ]] || fail "$entry is still there after removal"
 scripts/desktop-session.sh bash -c '[[ -z $(xdg-mime query default x-scheme-handler/oauthdesk) ]]' \
   || fail "oauthdesk:// still has a handler after removal"
