@@ -143,7 +143,11 @@ impl crate::Desk {
                     PreflightCheck::new(
                         PreflightItem::SitePublished,
                         Verdict::Fail,
-                        format!("Wix did not create a login page: {text}."),
+                        if unpublished {
+                            "The site is not published, so Wix refuses to create a login page for it.".to_owned()
+                        } else {
+                            format!("Wix did not create a login page: {text}.")
+                        },
                         Some(if unpublished {
                             "Publish the site in the Wix dashboard (Publish), then run the preflight again.".to_owned()
                         } else {
