@@ -133,6 +133,13 @@ impl Sandbox {
     pub fn reset(&self) {
         self.emulator.reset();
     }
+
+    /// Write the sandbox's latest changes to its state file now. They reach it within a second anyway, and when
+    /// the sandbox is dropped; this is for a process about to end without dropping it (the app quitting), or
+    /// before another desk opens the same data folder.
+    pub async fn persist(&self) {
+        self.emulator.persist().await;
+    }
 }
 
 /// The sandbox locks this process holds, by folder. Desks in one process (tests that restart a desk in place)

@@ -115,6 +115,8 @@ async fn when_wix_answers_with_a_page_the_login_continues_in_the_browser_and_the
     let callback = play_authorize_page(&login.auth_url).await;
     let forged = callback.replace("state=", "state=x");
     assert!(!desk.complete_sign_in(&forged).await.accepted);
+    // The app quits, its sandbox writing its last changes (the code just issued among them).
+    desk.sandbox.persist().await;
     let restarted = Desk::open(dir.path(), vault.clone()).await.unwrap();
     let done = restarted.complete_sign_in(&callback).await;
     assert!(done.accepted, "{}", done.message);

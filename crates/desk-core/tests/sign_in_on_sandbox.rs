@@ -218,7 +218,9 @@ async fn a_login_started_before_a_restart_completes_on_the_cold_start() {
     let files = walk(dir.path());
     assert!(files.iter().all(|text| !text.contains(&state)));
 
-    // The app quits; the browser's deep link starts it again with the URL. The sandbox keeps its state file.
+    // The app quits (its sandbox writing its last changes); the browser's deep link starts it again with the URL.
+    // The sandbox keeps its state file.
+    first.sandbox.persist().await;
     let restarted = Desk::open(dir.path(), vault.clone()).await.unwrap();
     drop(first);
     let outcome = restarted.complete_sign_in(&callback).await;

@@ -124,6 +124,8 @@ async fn an_advanced_install_on_loopback_keeps_the_refresh_token_and_survives_a_
 
     // Restart: the profile, its instance and the refresh token are still there; the App URL is served again.
     let port = view.profile.port;
+    // The app quits, its sandbox writing its last changes (the refresh token just issued among them).
+    desk.sandbox.persist().await;
     drop(desk);
     let again = Desk::open(dir.path(), vault.clone()).await.unwrap();
     let listed = again.wix_apps.list();

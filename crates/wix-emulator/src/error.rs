@@ -108,4 +108,12 @@ pub enum EmulatorError {
     /// The state file exists but could not be read or parsed.
     #[error("could not load emulator state from {path}: {reason}")]
     State { path: String, reason: String },
+    /// The state file could not be written (the changes stay in memory; the emulator keeps trying).
+    #[error(
+        "could not write emulator state to {path}: {reason}; the changes are kept in memory and written at the next try (check the disk space and the folder's permissions)"
+    )]
+    Save { path: String, reason: String },
+    /// The emulator could not start for a reason of its own (a task or thread failed).
+    #[error("the emulator could not start: {0}")]
+    Startup(String),
 }

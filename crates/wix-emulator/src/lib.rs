@@ -99,6 +99,15 @@
 //!   request leaves the emulator working.
 //! - The **state file** is written `0600`, in a `0700` folder when the emulator creates it (Unix).
 //!
+//! # The state file
+//! With [`EmulatorConfig::data_path`] (the binary's `--data`), requests never wait for the disk: a thread of its
+//! own writes the changes within a second (500 ms batches, serialised under the read lock, replaced atomically and
+//! fsynced), so a crash loses at most the last second and never tears the file; [`RunningEmulator::shutdown`],
+//! dropping the emulator, and the binary's Ctrl+C or SIGTERM write the last changes, and the admin reset, import
+//! and clear routes write before answering. Visitor tokens are signed (HMAC-SHA256 with a random key kept in the
+//! file and renewed at every reset) rather than stored, and expired codes, sessions and member and app tokens are
+//! pruned an hour after they expire: a million anonymous grants leave the file as it was.
+//!
 //! With the `test-support` feature, `test_support` has a typed client for these routes and the players that
 //! stand in for the browser on the hosted pages (for tests; off by default).
 //!
@@ -152,7 +161,9 @@ use state::State;
 pub struct EmulatorConfig {
     /// Where to listen; port 0 picks a free one. Loopback by default.
     pub bind: SocketAddr,
-    /// Mirror the state to this JSON file (loaded at start if present).
+    /// Mirror the state to this JSON file (loaded at start if present). Changes reach it within a second, written
+    /// by a thread of its own (atomically); [`RunningEmulator::shutdown`] and dropping the emulator write the last
+    /// ones.
     pub data_path: Option<PathBuf>,
     /// Start (and reset) with a few OAuth apps, when there is no state file to load.
     pub seed: bool,
@@ -178,14 +189,15 @@ impl Default for EmulatorConfig {
     }
 }
 
-/// A running emulator. Dropping it does not stop the server; call [`RunningEmulator::shutdown`].
+/// A running emulator. Dropping it stops the server (without waiting for it) and writes the last changes to the
+/// state file (blocking for that write); [`RunningEmulator::shutdown`] waits for the server to finish.
 pub struct RunningEmulator {
     base_url: url::Url,
     state: Arc<State>,
     access: Arc<guard::Access>,
     seed: bool,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningEmulator {
@@ -210,7 +222,7 @@ impl RunningEmulator {
         add_app_url(&self.base_url, app_id)
     }
 
-    /// Back to the seeded state (or empty when started without seeding).
+    /// Back to the seeded state (or empty when started without seeding). The state file follows within a second.
     pub fn reset(&self) {
         self.state.reset(self.seed);
     }
@@ -229,21 +241,48 @@ impl RunningEmulator {
             })
     }
 
+    /// Write the latest changes to the state file now (they reach it within a second anyway): for an app about to
+    /// end its process without dropping the emulator (e.g. through `std::process::exit`).
+    pub async fn persist(&self) {
+        self.state.persist().await;
+    }
+
     /// How many requests the emulator has served.
     pub fn requests(&self) -> u64 {
         self.state.requests()
     }
 
-    /// Stop serving and wait for the server to finish.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
+    /// Stop serving, wait for the server to finish, and write the last changes to the state file.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.state.persist().await;
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        // Dropping the sender stops the server. Its last requests may still change the state: the writer thread
+        // writes those when the server lets go of the state.
+        self.stop.take();
+        if let Err(e) = self.state.flush() {
+            tracing::warn!("the last changes may be lost: {e}");
+        }
     }
 }
 
 /// Start the emulator on the current tokio runtime.
 pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorError> {
-    let state = Arc::new(State::new(config.admin, config.data_path, config.seed)?);
+    // Loading (and maybe writing) the state file is blocking: off the runtime.
+    let (admin, data_path, seed) = (config.admin, config.data_path, config.seed);
+    let state = tokio::task::spawn_blocking(move || State::new(admin, data_path, seed))
+        .await
+        .map_err(|e| EmulatorError::Startup(e.to_string()))??;
+    let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|source| EmulatorError::Bind {
@@ -276,8 +315,8 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, EmulatorEr
         state,
         access,
         seed: config.seed,
-        stop,
-        task,
+        stop: Some(stop),
+        task: Some(task),
     })
 }
 
@@ -320,6 +359,7 @@ fn admin_route(method: &str, path: &str, seed: bool) -> MethodRouter<Arc<State>>
         }),
         ("POST", "/reset") => post(move |Extract(state): Extract<Arc<State>>| async move {
             state.reset(seed);
+            state.persist().await;
             axum::Json(json!({}))
         }),
         ("GET", "/state") => {
@@ -330,7 +370,8 @@ fn admin_route(method: &str, path: &str, seed: bool) -> MethodRouter<Arc<State>>
         ("PUT", "/state") => put(
             |Extract(state): Extract<Arc<State>>,
              json_body::JsonBody(data): json_body::JsonBody<state::Data>| async move {
-                state.write(|current| *current = data);
+                state.import(data);
+                state.persist().await;
                 axum::Json(json!({}))
             },
         ),
@@ -347,6 +388,7 @@ fn admin_route(method: &str, path: &str, seed: bool) -> MethodRouter<Arc<State>>
                 data.refresh_tokens.retain(|_, g| g.role == "app");
                 data.codes.clear();
             });
+            state.persist().await;
             axum::Json(json!({}))
         }),
         ("GET", "/settings") => get(settings::get),

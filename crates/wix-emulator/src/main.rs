@@ -17,7 +17,8 @@ struct Args {
     /// Port to listen on; 0 picks a free one.
     #[arg(long, default_value_t = 8787)]
     port: u16,
-    /// Keep the state in this JSON file (loaded at start if it exists, written after every change).
+    /// Keep the state in this JSON file (loaded at start if it exists; changes reach it within a second, and all
+    /// of them at Ctrl+C or SIGTERM).
     #[arg(long, value_name = "FILE")]
     data: Option<PathBuf>,
     /// Start empty instead of with the seeded OAuth apps.
@@ -97,7 +98,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ""
         }
     );
-    tokio::signal::ctrl_c().await?;
+    stop_signal().await?;
     emulator.shutdown().await;
     Ok(())
+}
+
+/// Ctrl+C, or (on Unix) SIGTERM: either stops the emulator cleanly, writing its last changes.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            stopped = tokio::signal::ctrl_c() => stopped,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }

@@ -388,18 +388,19 @@ pub fn caller_client(state: &State, headers: &HeaderMap) -> Result<String, ApiEr
                 "Missing access token in the authorization header: get visitor tokens first",
             )
         })?;
+    let now = state.now().timestamp();
     let data = state.read();
-    match data.access_tokens.get(&token_key(token)) {
-        Some(grant)
-            if grant.expires_at.is_none_or(|t| t > state.now().timestamp())
-                && data.apps.contains_key(&grant.client_id) =>
-        {
-            Ok(grant.client_id.clone())
-        }
-        _ => Err(ApiError::unauthenticated(
-            "The access token is unknown, expired or revoked: renew it or get visitor tokens again",
-        )),
-    }
+    let stored = data.access_tokens.get(&token_key(token)).and_then(|grant| {
+        (grant.expires_at.is_none_or(|t| t > now) && data.apps.contains_key(&grant.client_id))
+            .then(|| grant.client_id.clone())
+    });
+    stored
+        .or_else(|| crate::tokens::visitor_client(&data, token, now))
+        .ok_or_else(|| {
+            ApiError::unauthenticated(
+                "The access token is unknown, expired or revoked: renew it or get visitor tokens again",
+            )
+        })
 }
 
 #[derive(Deserialize)]

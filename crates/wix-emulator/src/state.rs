@@ -1,12 +1,27 @@
 //! The emulator's data: everything lives in memory behind one lock, and is optionally mirrored to a JSON file.
+//!
+//! # The state file
+//! Changes never wait for the disk. Each one bumps the data's version and wakes a dedicated writer thread, which
+//! waits [`WRITE_BEHIND`] more (so a burst of changes goes out in one write), serialises the data under the read
+//! lock (no clone), lets go of it and replaces the file atomically (a temporary file, fsynced, renamed over the
+//! old one, the folder fsynced). So a crash loses at most the last second of changes and never leaves a torn
+//! file. A clean stop writes the last changes: [`State::flush`] (called by `RunningEmulator::shutdown` and its
+//! drop), and the writer's own last write when the state is dropped.
+//!
+//! Nothing is stored per visitor: visitor tokens carry their claims and an HMAC made with the state's
+//! [`SigningKey`] (see `tokens`). What is stored (member and app tokens, codes, sessions, install steps) is pruned
+//! [`PRUNE_GRACE_SECONDS`] after it expires, so the file stays small under load.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, RwLock};
+use std::time::Duration;
 
+use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
+use hmac::Mac;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::EmulatorError;
 use crate::members::{Email, Member, MemberSession, PasswordReset, Verification};
@@ -14,6 +29,18 @@ use crate::oauth_apps::{DomainMapping, OAuthApp};
 use crate::settings::Settings;
 use crate::tokens::{AuthCode, Grant};
 use crate::wix_apps::{InstallStep, Instance, WixApp};
+
+/// How long the writer waits after a change before writing the state file, so that the changes of that window
+/// go out in one write. Half the promised bound (a change reaches the file within 1 s), leaving the other half
+/// for serialising and writing.
+pub const WRITE_BEHIND: Duration = Duration::from_millis(500);
+
+/// Expired codes, sessions, install steps and tokens are kept this long past their expiry (so a late attempt still
+/// hears "expired" rather than "unknown"), then pruned.
+pub const PRUNE_GRACE_SECONDS: i64 = 60 * 60;
+
+/// A change prunes when at least this long (emulator clock) has passed since the last pruning.
+const PRUNE_EVERY_SECONDS: i64 = 60;
 
 /// Who may call the admin APIs (the OAuth Apps API), as Wix's `ApiKeyStrategy` sends it: the API key in
 /// `authorization` and the site or account in `wix-site-id` / `wix-account-id`.
@@ -45,15 +72,80 @@ pub struct StoredApp {
     pub secret: String,
 }
 
+/// The key the emulator signs visitor tokens with (HMAC-SHA256): 32 random bytes, base64url in the state file
+/// (which is `0600`) and in the admin export. A new one at every reset (so a reset revokes every visitor token),
+/// and the default of a state that has none (an older state file: its stored tokens still work).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKey([u8; 32]);
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+impl SigningKey {
+    fn mac(&self, purpose: &str, message: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        // The purpose first, so a signature made for one kind of token is no good for another.
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(message);
+        mac
+    }
+
+    /// The signature of `message` for `purpose` (32 bytes).
+    pub fn sign(&self, purpose: &str, message: &[u8]) -> Vec<u8> {
+        self.mac(purpose, message).finalize().into_bytes().to_vec()
+    }
+
+    /// Whether `signature` is this key's for `message` and `purpose` (compared in constant time).
+    pub fn verify(&self, purpose: &str, message: &[u8], signature: &[u8]) -> bool {
+        self.mac(purpose, message).verify_slice(signature).is_ok()
+    }
+}
+
+impl Default for SigningKey {
+    /// A fresh random key.
+    fn default() -> Self {
+        Self(rand::random())
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(redacted)")
+    }
+}
+
+impl Serialize for SigningKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for SigningKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.as_bytes())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .map(Self)
+            .ok_or_else(|| {
+                serde::de::Error::custom(
+                    "signing_key must be 32 bytes in unpadded base64url; remove the field to get a new key",
+                )
+            })
+    }
+}
+
 /// Everything the emulator knows, as persisted.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Data {
     #[serde(default)]
     pub apps: HashMap<String, StoredApp>,
-    /// Issued access tokens, by `token_key` (as every token-like map below).
+    /// Issued member and app access tokens, by `token_key` (as every token-like map below). Visitor tokens are
+    /// not stored (they are signed with `signing_key`); a state file from before holds some, still honoured.
     #[serde(default)]
     pub access_tokens: HashMap<String, Grant>,
-    /// Issued refresh tokens.
+    /// Issued member and app refresh tokens (visitor ones are signed, not stored).
     #[serde(default)]
     pub refresh_tokens: HashMap<String, Grant>,
     /// Site members, by member ID (`@wix/identity`).
@@ -89,18 +181,198 @@ pub struct Data {
     /// Advanced OAuth codes, by code key.
     #[serde(default)]
     pub install_codes: HashMap<String, InstallStep>,
+    /// What visitor tokens are signed with.
+    #[serde(default)]
+    pub signing_key: SigningKey,
+}
+
+/// What the state file holds: [`Data`] but the outbox (its links carry raw tokens) and the client secrets (the
+/// file holds no issued secret). Serialised straight from the data under its read lock, without a copy.
+#[derive(Serialize)]
+struct OnDisk<'a> {
+    apps: HashMap<&'a str, AppOnDisk<'a>>,
+    access_tokens: &'a HashMap<String, Grant>,
+    refresh_tokens: &'a HashMap<String, Grant>,
+    members: &'a HashMap<String, Member>,
+    verifications: &'a HashMap<String, Verification>,
+    sessions: &'a HashMap<String, MemberSession>,
+    codes: &'a HashMap<String, AuthCode>,
+    resets: &'a HashMap<String, PasswordReset>,
+    settings: &'a Settings,
+    wix_apps: &'a HashMap<String, WixApp>,
+    instances: &'a HashMap<String, Instance>,
+    install_tokens: &'a HashMap<String, InstallStep>,
+    install_codes: &'a HashMap<String, InstallStep>,
+    signing_key: &'a SigningKey,
+}
+
+#[derive(Serialize)]
+struct AppOnDisk<'a> {
+    app: &'a OAuthApp,
+}
+
+impl<'a> OnDisk<'a> {
+    fn of(data: &'a Data) -> Self {
+        Self {
+            apps: data
+                .apps
+                .iter()
+                .map(|(id, stored)| (id.as_str(), AppOnDisk { app: &stored.app }))
+                .collect(),
+            access_tokens: &data.access_tokens,
+            refresh_tokens: &data.refresh_tokens,
+            members: &data.members,
+            verifications: &data.verifications,
+            sessions: &data.sessions,
+            codes: &data.codes,
+            resets: &data.resets,
+            settings: &data.settings,
+            wix_apps: &data.wix_apps,
+            instances: &data.instances,
+            install_tokens: &data.install_tokens,
+            install_codes: &data.install_codes,
+            signing_key: &data.signing_key,
+        }
+    }
+}
+
+/// Drop what expired more than [`PRUNE_GRACE_SECONDS`] before `now` (Unix seconds): member and app access
+/// tokens, authorization codes, member sessions, install tokens and codes. Refresh tokens do not expire.
+fn prune(data: &mut Data, now: i64) {
+    let cutoff = now.saturating_sub(PRUNE_GRACE_SECONDS);
+    data.access_tokens
+        .retain(|_, grant| grant.expires_at.is_none_or(|t| t > cutoff));
+    data.codes.retain(|_, code| code.expires_at > cutoff);
+    data.sessions
+        .retain(|_, session| session.expires_at > cutoff);
+    data.install_tokens
+        .retain(|_, step| step.expires_at > cutoff);
+    data.install_codes
+        .retain(|_, step| step.expires_at > cutoff);
 }
 
 /// How far the emulator's clock may run ahead of the wall clock in all: 100 years (well inside what dates and
 /// Unix timestamps hold, so `now + lifetime` arithmetic cannot overflow).
 pub const MAX_CLOCK_OFFSET_SECONDS: i64 = 100 * 366 * 24 * 60 * 60;
 
+/// The data, and what the writer thread shares with the request handlers.
+struct Store {
+    data: RwLock<Data>,
+    /// The data's version: bumped under the write lock at every change.
+    version: AtomicU64,
+    /// The state file and the version it holds. Locked while the file is written (never the data lock), so two
+    /// writes never interleave and an older version never replaces a newer one.
+    file: Option<Mutex<FileState>>,
+    wake: Mutex<Wake>,
+    wakeup: Condvar,
+}
+
+struct FileState {
+    path: PathBuf,
+    version: u64,
+    /// The last write failed (logged once, until a write succeeds again).
+    failing: bool,
+}
+
+#[derive(Default)]
+struct Wake {
+    /// A change waits to be written.
+    pending: bool,
+    /// The state is going away: write what is left and end.
+    stop: bool,
+}
+
+impl Store {
+    fn lock_wake(&self) -> std::sync::MutexGuard<'_, Wake> {
+        self.wake.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Tell the writer thread a change waits.
+    fn wake_writer(&self) {
+        let mut wake = self.lock_wake();
+        if !wake.pending {
+            wake.pending = true;
+            self.wakeup.notify_one();
+        }
+    }
+
+    /// Write the current version to the state file unless it holds it already. Blocking: never call it on the
+    /// async runtime (use `spawn_blocking`).
+    fn flush(&self) -> Result<(), EmulatorError> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        let written = {
+            let data = self.data.read().unwrap_or_else(|e| e.into_inner());
+            let version = self.version.load(Ordering::Relaxed);
+            if version == file.version {
+                return Ok(());
+            }
+            serde_json::to_vec(&OnDisk::of(&data)).map(|bytes| (version, bytes))
+        };
+        let result = written
+            .map_err(std::io::Error::other)
+            .and_then(|(version, bytes)| save(&file.path, &bytes).map(|()| version));
+        match result {
+            Ok(version) => {
+                file.version = version;
+                if std::mem::take(&mut file.failing) {
+                    tracing::info!("the state file {} is written again", file.path.display());
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let error = EmulatorError::Save {
+                    path: file.path.display().to_string(),
+                    reason: e.to_string(),
+                };
+                if !std::mem::replace(&mut file.failing, true) {
+                    tracing::warn!("{error}");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The writer thread: wait for a change, wait [`WRITE_BEHIND`] for more, write; until told to stop, which
+    /// writes what is left at once.
+    fn run_writer(&self) {
+        loop {
+            let stop = {
+                let mut wake = self.lock_wake();
+                while !wake.pending && !wake.stop {
+                    wake = self.wakeup.wait(wake).unwrap_or_else(|e| e.into_inner());
+                }
+                if !wake.stop {
+                    wake = self
+                        .wakeup
+                        .wait_timeout_while(wake, WRITE_BEHIND, |w| !w.stop)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                wake.pending = false;
+                wake.stop
+            };
+            let failed = self.flush().is_err();
+            if stop {
+                return;
+            }
+            if failed {
+                // Try again after the next wait (the failure was logged once).
+                self.lock_wake().pending = true;
+            }
+        }
+    }
+}
+
 pub struct State {
     pub admin: AdminCredentials,
-    pub data: RwLock<Data>,
-    data_path: Option<PathBuf>,
-    /// Serialises writes of the state file, so two saves never interleave.
-    save_lock: Mutex<()>,
+    store: Arc<Store>,
+    /// The thread writing the state file (when there is one); joined on drop, after its last write.
+    writer: Option<std::thread::JoinHandle<()>>,
+    /// The emulator clock's Unix second from which the next change prunes.
+    next_prune: AtomicI64,
     requests: AtomicU64,
     /// The emulator's own base URL, known once it listens (links in pages and emails point at it).
     base_url: OnceLock<url::Url>,
@@ -111,6 +383,8 @@ pub struct State {
 }
 
 impl State {
+    /// Load the state file (if any; else seed or start empty) and, with a file, start its writer thread. Blocking
+    /// (it reads and may write the file): call it off the async runtime.
     pub fn new(
         admin: AdminCredentials,
         data_path: Option<PathBuf>,
@@ -126,48 +400,110 @@ impl State {
             None if seed => seed_data(),
             None => Data::default(),
         };
-        let state = Self {
-            admin,
+        let store = Arc::new(Store {
             data: RwLock::new(data),
-            data_path,
-            save_lock: Mutex::new(()),
+            // A loaded file holds version 0; a fresh one is written below.
+            version: AtomicU64::new(u64::from(fresh)),
+            file: data_path.as_ref().map(|path| {
+                Mutex::new(FileState {
+                    path: path.clone(),
+                    version: 0,
+                    failing: false,
+                })
+            }),
+            wake: Mutex::new(Wake::default()),
+            wakeup: Condvar::new(),
+        });
+        let writer = match &data_path {
+            Some(path) => {
+                // Write the starting state at once, so the file always mirrors what the emulator serves.
+                if store.flush().is_err() {
+                    store.lock_wake().pending = true;
+                }
+                let store = store.clone();
+                let thread = std::thread::Builder::new()
+                    .name("wix-emulator-state-writer".to_owned())
+                    .spawn(move || store.run_writer())
+                    .map_err(|e| {
+                        EmulatorError::Startup(format!(
+                            "could not start the thread that writes {}: {e}",
+                            path.display()
+                        ))
+                    })?;
+                Some(thread)
+            }
+            None => None,
+        };
+        Ok(Self {
+            admin,
+            store,
+            writer,
+            next_prune: AtomicI64::new(i64::MIN),
             requests: AtomicU64::new(0),
             base_url: OnceLock::new(),
             clock_offset: AtomicI64::new(0),
             faults: Mutex::new(Vec::new()),
-        };
-        if fresh {
-            // Write the starting state at once, so the file always mirrors what the emulator serves.
-            state.write(|_| ());
-        }
-        Ok(state)
+        })
     }
 
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Data> {
-        self.data.read().unwrap_or_else(|e| e.into_inner())
+        self.store.data.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Change the data under the write lock, then persist it (if a file is configured).
+    /// Change the data under the write lock (pruning what expired, once a minute), and have the writer thread
+    /// put it in the state file within [`WRITE_BEHIND`] (if a file is configured). Never waits for the disk.
     pub fn write<T>(&self, change: impl FnOnce(&mut Data) -> T) -> T {
-        let (result, snapshot) = {
-            let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+        let result = {
+            let mut data = self.store.data.write().unwrap_or_else(|e| e.into_inner());
             let result = change(&mut data);
-            (result, self.data_path.as_ref().map(|_| data.clone()))
-        };
-        if let (Some(path), Some(snapshot)) = (&self.data_path, snapshot) {
-            let _guard = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = save(path, &snapshot) {
-                tracing::warn!("could not save emulator state to {}: {e}", path.display());
+            let now = self.now().timestamp();
+            if now >= self.next_prune.load(Ordering::Relaxed) {
+                prune(&mut data, now);
+                self.next_prune
+                    .store(now.saturating_add(PRUNE_EVERY_SECONDS), Ordering::Relaxed);
             }
+            self.store.version.fetch_add(1, Ordering::Relaxed);
+            result
+        };
+        if self.writer.is_some() {
+            self.store.wake_writer();
         }
         result
     }
 
-    /// Back to the seeded state (or empty).
+    /// Write the latest changes to the state file now (nothing without a file, or when it is up to date).
+    /// Blocking: call it off the async runtime, or through [`State::persist`].
+    pub fn flush(&self) -> Result<(), EmulatorError> {
+        self.store.flush()
+    }
+
+    /// [`State::flush`] on a blocking thread: for the admin operations that replace everything (reset, import,
+    /// clear), whose answer should mean "on disk". A failure is logged and left to the writer to retry.
+    pub async fn persist(self: &Arc<Self>) {
+        if self.writer.is_none() {
+            return;
+        }
+        let state = self.clone();
+        match tokio::task::spawn_blocking(move || state.flush()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => self.store.wake_writer(),
+            Err(e) => tracing::warn!("writing the state file stopped: {e}"),
+        }
+    }
+
+    /// Replace everything with imported data, pruning what it brings that expired long ago.
+    pub fn import(&self, imported: Data) {
+        let now = self.now().timestamp();
+        self.write(|data| {
+            *data = imported;
+            prune(data, now);
+        });
+    }
+
+    /// Back to the seeded state (or empty), with a new signing key: every visitor token dies.
     pub fn reset(&self, seed: bool) {
         self.write(|data| *data = if seed { seed_data() } else { Data::default() });
     }
-
     pub fn set_base_url(&self, url: url::Url) {
         let _ = self.base_url.set(url);
     }
@@ -213,6 +549,22 @@ impl State {
     }
 }
 
+impl Drop for State {
+    /// Stop the writer thread after its last write (blocking for that write).
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            {
+                let mut wake = self.store.lock_wake();
+                wake.stop = true;
+                self.store.wakeup.notify_one();
+            }
+            if writer.join().is_err() {
+                tracing::warn!("the state file writer panicked; the last changes may be lost");
+            }
+        }
+    }
+}
+
 fn load(path: &Path) -> Result<Option<Data>, EmulatorError> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice::<Data>(&bytes)
@@ -239,28 +591,16 @@ fn load(path: &Path) -> Result<Option<Data>, EmulatorError> {
     }
 }
 
-/// Replace the state file atomically: a uniquely named temporary file beside it, fsynced, renamed over it.
+/// Replace the state file with `bytes` atomically: a uniquely named temporary file beside it, fsynced, renamed over
+/// it, the folder fsynced (`atomic-write-file`).
 ///
-/// The file holds secrets (client secrets, hashes), so on Unix it is created `0600` (whatever the old file's mode
-/// was), and a folder the emulator creates for it is `0700`. The outbox is left out (its links carry raw tokens).
-fn save(path: &Path, data: &Data) -> std::io::Result<()> {
+/// The file holds secrets (member password hashes, the signing key), so on Unix it is created `0600` (whatever
+/// the old file's mode was), and a folder the emulator creates for it is `0700`.
+fn save(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dir(dir)?;
     }
-    let mut value = serde_json::to_value(data).map_err(std::io::Error::other)?;
-    if let Some(fields) = value.as_object_mut() {
-        fields.remove("outbox");
-        // Client secrets stay in memory (the file must hold no issued secret, like every token here is hashed).
-        if let Some(apps) = fields.get_mut("apps").and_then(|a| a.as_object_mut()) {
-            for app in apps.values_mut() {
-                if let Some(app) = app.as_object_mut() {
-                    app.remove("secret");
-                }
-            }
-        }
-    }
-    let bytes = serde_json::to_vec(&value).map_err(std::io::Error::other)?;
     let mut options = atomic_write_file::AtomicWriteFile::options();
     #[cfg(unix)]
     {
@@ -269,7 +609,7 @@ fn save(path: &Path, data: &Data) -> std::io::Result<()> {
         options.mode(0o600).preserve_mode(false);
     }
     let mut file = options.open(path)?;
-    file.write_all(&bytes)?;
+    file.write_all(bytes)?;
     file.commit()?;
     #[cfg(unix)]
     {
@@ -372,4 +712,40 @@ fn seed_data() -> Data {
     };
     crate::wix_apps::seed(&mut data);
     data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The state file holds every field of `Data` but the outbox, and no client secret: a field added to `Data`
+    /// and forgotten in `OnDisk` fails here.
+    #[test]
+    fn the_state_file_holds_everything_but_the_outbox_and_the_secrets() {
+        let data = seed_data();
+        let exported = serde_json::to_value(&data).unwrap();
+        let on_disk = serde_json::to_value(OnDisk::of(&data)).unwrap();
+        let mut want: Vec<&String> = exported.as_object().unwrap().keys().collect();
+        want.retain(|k| *k != "outbox");
+        want.sort();
+        let mut got: Vec<&String> = on_disk.as_object().unwrap().keys().collect();
+        got.sort();
+        assert_eq!(got, want);
+        let text = on_disk.to_string();
+        assert!(!text.contains("emu-secret-"), "a client secret in the file");
+        let back: Data = serde_json::from_value(on_disk).unwrap();
+        assert_eq!(back.apps.len(), data.apps.len());
+        assert_eq!(back.signing_key, data.signing_key);
+    }
+
+    #[test]
+    fn signatures_hold_only_for_their_key_purpose_and_message() {
+        let key = SigningKey::default();
+        let signature = key.sign("a", b"message");
+        assert!(key.verify("a", b"message", &signature));
+        assert!(!key.verify("b", b"message", &signature));
+        assert!(!key.verify("a", b"messagf", &signature));
+        assert!(!SigningKey::default().verify("a", b"message", &signature));
+        assert_eq!(format!("{key:?}"), "SigningKey(redacted)");
+    }
 }

@@ -15,9 +15,14 @@
 //! Bodies use camelCase keys; snake_case is accepted too. Failures are 400 with `invalid_grant`,
 //! `invalid_client` or `unsupported_grant_type` in `applicationError.code`, or 401 for a wrong API key.
 //!
-//! Tokens are JWT-shaped (`header.payload.signature`, base64url JSON) so tools can decode their claims, issued by
-//! `wix-emulator` and signed with nothing: they are obviously local and prove nothing outside the emulator.
-//! Visitor access tokens last 4 hours (`expires_in: 14400`), as Wix documents.
+//! Access tokens are JWT-shaped (`header.payload.signature`, base64url JSON) so tools can decode their claims,
+//! issued by `wix-emulator` and signed with HMAC-SHA256 and the state's own random key: obviously local, proving
+//! nothing outside the emulator. Visitor access tokens last 4 hours (`expires_in: 14400`), as Wix documents.
+//!
+//! Visitor tokens are not stored: the access token's signed claims (client ID, role, expiry) are all the emulator
+//! checks, and the refresh token is `EMU.refresh.<claims>.<signature>` (client ID and visitor). So a million
+//! anonymous grants add nothing to the state file. They die with their OAuth app, and all at once at a reset (a
+//! new key). Member and app tokens are stored (by hash), so they can be revoked one by one.
 
 use std::sync::Arc;
 
@@ -30,10 +35,25 @@ use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::json_body::JsonBody;
-use crate::state::{State, random_token, token_key};
+use crate::state::{Data, SigningKey, State, random_token, token_key};
 
 /// Visitor (and, in the emulator, member) access tokens: 4 hours.
 pub const VISITOR_TOKEN_SECONDS: i64 = 4 * 60 * 60;
+
+/// The role of a visitor's grant (signed tokens, not stored).
+pub const VISITOR: &str = "visitor";
+
+/// What the signatures of access tokens and of visitor refresh tokens are made for (never interchangeable).
+const ACCESS_PURPOSE: &str = "wix-emulator access token";
+const REFRESH_PURPOSE: &str = "wix-emulator visitor refresh token";
+
+/// Visitor refresh tokens start with this (as every refresh token of the emulator's OAuth apps).
+const REFRESH_PREFIX: &str = "EMU.refresh.";
+
+/// Longer tokens are not even decoded.
+const MAX_SIGNED_TOKEN_LEN: usize = 4096;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// An authorization code waiting to be exchanged.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -95,16 +115,18 @@ pub async fn token(
     match grant_type.as_str() {
         "anonymous" => {
             let subject = format!("visitor:{}", uuid::Uuid::new_v4());
-            Ok(Json(issue(&state, &client_id, "visitor", &subject, None)))
+            Ok(Json(issue(&state, &client_id, VISITOR, &subject, None)))
         }
         "refresh_token" => {
             let refresh = field("refreshToken", "refresh_token")
                 .ok_or_else(|| ApiError::invalid("refreshToken", "is required"))?;
-            let grant = state
-                .read()
-                .refresh_tokens
-                .get(&token_key(&refresh))
-                .cloned();
+            let grant = {
+                let data = state.read();
+                data.refresh_tokens
+                    .get(&token_key(&refresh))
+                    .cloned()
+                    .or_else(|| visitor_refresh_grant(&data, &refresh))
+            };
             match grant {
                 Some(grant) if grant.client_id == client_id => Ok(Json(issue(
                     &state,
@@ -238,7 +260,8 @@ fn authorized_client(
     }
 }
 
-/// Mint an access token (and a refresh token, unless one is being reused) and remember both.
+/// Mint an access token (and a refresh token, unless one is being reused). Member tokens are stored; visitor
+/// ones are signed and stored nowhere.
 fn issue(
     state: &State,
     client_id: &str,
@@ -248,27 +271,40 @@ fn issue(
 ) -> Value {
     let now = state.now().timestamp();
     let expires_at = now + VISITOR_TOKEN_SECONDS;
-    let access = jwt(json!({
-        "iss": "wix-emulator (local; not a Wix token)",
-        "sub": subject,
-        "role": role,
-        "clientId": client_id,
-        "iat": now,
-        "exp": expires_at,
-        "jti": random_token(16),
-    }));
-    let refresh = refresh.unwrap_or_else(|| format!("EMU.refresh.{}", random_token(48)));
-    let grant = |expires_at| Grant {
-        client_id: client_id.to_owned(),
-        role: role.to_owned(),
-        subject: subject.to_owned(),
-        expires_at,
-    };
-    state.write(|data| {
-        data.access_tokens
-            .insert(token_key(&access), grant(Some(expires_at)));
-        data.refresh_tokens.insert(token_key(&refresh), grant(None));
+    let key = state.read().signing_key.clone();
+    let access = signed_jwt(
+        &key,
+        &json!({
+            "iss": "wix-emulator (local; not a Wix token)",
+            "sub": subject,
+            "role": role,
+            "clientId": client_id,
+            "iat": now,
+            "exp": expires_at,
+            "jti": random_token(16),
+        }),
+    );
+    let visitor = role == VISITOR;
+    let refresh = refresh.unwrap_or_else(|| {
+        if visitor {
+            visitor_refresh_token(&key, client_id, subject)
+        } else {
+            format!("{REFRESH_PREFIX}{}", random_token(48))
+        }
     });
+    if !visitor {
+        let grant = |expires_at| Grant {
+            client_id: client_id.to_owned(),
+            role: role.to_owned(),
+            subject: subject.to_owned(),
+            expires_at,
+        };
+        state.write(|data| {
+            data.access_tokens
+                .insert(token_key(&access), grant(Some(expires_at)));
+            data.refresh_tokens.insert(token_key(&refresh), grant(None));
+        });
+    }
     json!({
         "access_token": access,
         "refresh_token": refresh,
@@ -278,12 +314,85 @@ fn issue(
     })
 }
 
-fn jwt(claims: Value) -> String {
-    let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-    format!(
-        "{}.{}.{}",
-        b64(&json!({"alg": "none", "typ": "JWT", "kid": "wix-emulator"})),
-        b64(&claims),
-        "bG9jYWw"
-    )
+/// `header.payload.signature`: base64url JSON, and the key's HMAC of `header.payload`.
+fn signed_jwt(key: &SigningKey, claims: &Value) -> String {
+    let b64 = |v: &Value| B64.encode(v.to_string());
+    let signed = format!(
+        "{}.{}",
+        b64(&json!({"alg": "HS256", "typ": "JWT", "kid": "wix-emulator"})),
+        b64(claims)
+    );
+    let signature = B64.encode(key.sign(ACCESS_PURPOSE, signed.as_bytes()));
+    format!("{signed}.{signature}")
+}
+
+/// The claims of a visitor access token that matter here.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccessClaims {
+    role: String,
+    client_id: String,
+    exp: i64,
+}
+
+/// The OAuth app a visitor access token acts for, if this state signed it, it is live at `now` and its app still
+/// exists. Anything else (a stored member token, a forged or expired one) is `None`.
+pub fn visitor_client(data: &Data, token: &str, now: i64) -> Option<String> {
+    if token.len() > MAX_SIGNED_TOKEN_LEN {
+        return None;
+    }
+    let (signed, signature) = token.rsplit_once('.')?;
+    let signature = B64.decode(signature).ok()?;
+    if !data
+        .signing_key
+        .verify(ACCESS_PURPOSE, signed.as_bytes(), &signature)
+    {
+        return None;
+    }
+    let (_, payload) = signed.split_once('.')?;
+    let claims: AccessClaims = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
+    (claims.role == VISITOR && claims.exp > now && data.apps.contains_key(&claims.client_id))
+        .then_some(claims.client_id)
+}
+
+/// The claims of a visitor refresh token.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshClaims {
+    client_id: String,
+    sub: String,
+}
+
+/// `EMU.refresh.<base64url claims>.<base64url signature>`: a visitor's refresh token, which never expires (as
+/// stored ones do not).
+fn visitor_refresh_token(key: &SigningKey, client_id: &str, subject: &str) -> String {
+    let claims = RefreshClaims {
+        client_id: client_id.to_owned(),
+        sub: subject.to_owned(),
+    };
+    let payload = B64.encode(serde_json::to_vec(&claims).expect("claims serialise"));
+    let signature = B64.encode(key.sign(REFRESH_PURPOSE, payload.as_bytes()));
+    format!("{REFRESH_PREFIX}{payload}.{signature}")
+}
+
+/// The grant a visitor refresh token stands for, if this state signed it.
+fn visitor_refresh_grant(data: &Data, token: &str) -> Option<Grant> {
+    if token.len() > MAX_SIGNED_TOKEN_LEN {
+        return None;
+    }
+    let (payload, signature) = token.strip_prefix(REFRESH_PREFIX)?.split_once('.')?;
+    let signature = B64.decode(signature).ok()?;
+    if !data
+        .signing_key
+        .verify(REFRESH_PURPOSE, payload.as_bytes(), &signature)
+    {
+        return None;
+    }
+    let claims: RefreshClaims = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
+    Some(Grant {
+        client_id: claims.client_id,
+        role: VISITOR.to_owned(),
+        subject: claims.sub,
+        expires_at: None,
+    })
 }

@@ -1139,6 +1139,8 @@ async fn state_file(t: &mut Tally) {
     assert_eq!(sent.status, 200);
     let link = site.admin.outbox().await.unwrap()[0].link.clone().unwrap();
     let reset_token = link.rsplit('/').next().unwrap().to_owned();
+    // Shutting down writes the last changes (the file follows the state within a second otherwise).
+    site.emulator.shutdown().await;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     t.check(
         "state file mode",
@@ -1152,6 +1154,11 @@ async fn state_file(t: &mut Tally) {
     );
     let file = std::fs::read_to_string(&path).unwrap();
     t.check(
+        "state file: holds the member and the pending reset",
+        file.contains("cy@example.com") && file.contains("\"resets\":{\""),
+        "not written",
+    );
+    t.check(
         "state file: no raw reset token",
         !file.contains(&reset_token),
         "found it",
@@ -1161,7 +1168,6 @@ async fn state_file(t: &mut Tally) {
         !file.contains(&visitor),
         "found it",
     );
-    site.emulator.shutdown().await;
 
     // An existing file with a wide mode is replaced by a 0600 one at the next save.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -1170,13 +1176,26 @@ async fn state_file(t: &mut Tally) {
         ..EmulatorConfig::default()
     })
     .await;
-    again.visitor_token().await;
+    let visitor = again.visitor_token().await;
+    let registered = again
+        .sdk(
+            "_api/iam/authentication/v2/register",
+            &visitor,
+            json!({"loginId": {"email": "cy2@example.com"}, "password": "pa55word"}),
+        )
+        .await;
+    assert_eq!(registered.status, 200);
+    again.emulator.shutdown().await;
+    t.check(
+        "state file: the change after the restart was written",
+        std::fs::read_to_string(&path).is_ok_and(|f| f.contains("cy2@example.com")),
+        "not written",
+    );
     t.check(
         "state file mode after a save over a 0644 file",
         mode(&path) == 0o600,
         format_args!("{:o}", mode(&path)),
     );
-    again.emulator.shutdown().await;
     let _ = std::fs::remove_dir_all(&root);
 }
 

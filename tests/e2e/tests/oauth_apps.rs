@@ -13,6 +13,22 @@ fn sandbox_state(app: &App) -> Value {
     serde_json::from_slice(&std::fs::read(path).expect("the sandbox state file")).unwrap()
 }
 
+/// The sandbox's state file once `ready` holds for it: the emulator writes its changes within a second.
+async fn sandbox_state_when(app: &App, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let state = sandbox_state(app);
+        if ready(&state) {
+            return state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the sandbox state file to show {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn stored_app<'a>(state: &'a Value, name: &str) -> Option<&'a Value> {
     state["apps"]
         .as_object()
@@ -292,9 +308,15 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
         .await;
 
     // Edit one field: only it changes on the server.
-    let before = stored_app(&sandbox_state(&app), "E2E Checkout")
-        .unwrap()
-        .clone();
+    let before = stored_app(
+        &sandbox_state_when(&app, "the new app", |s| {
+            stored_app(s, "E2E Checkout").is_some()
+        })
+        .await,
+        "E2E Checkout",
+    )
+    .unwrap()
+    .clone();
     app.click("[data-testid=apps-table] tbody tr:first-child button.link")
         .await;
     let name = app.wait_for_text("[data-testid=app-details] h2", "").await;
@@ -318,9 +340,15 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
     app.click("[data-testid=submit-app]").await;
     app.wait_for_text("[data-testid=details-notice]", "Saved")
         .await;
-    let after = stored_app(&sandbox_state(&app), "E2E Checkout")
-        .unwrap()
-        .clone();
+    let after = stored_app(
+        &sandbox_state_when(&app, "the edit", |s| {
+            stored_app(s, "E2E Checkout").is_some_and(|a| a != &before)
+        })
+        .await,
+        "E2E Checkout",
+    )
+    .unwrap()
+    .clone();
     assert_eq!(after["loginUrl"], "https://checkout.example.com/login");
     let mut expected = before.clone();
     expected["loginUrl"] = after["loginUrl"].clone();
@@ -332,9 +360,15 @@ async fn create_shows_the_secret_once_saves_it_in_the_keyring_then_edit_and_dele
     app.click("[data-testid=add-callback]").await;
     app.wait_for_text("[data-testid=callback-status]", "This OAuth app allows it")
         .await;
-    let with_callback = stored_app(&sandbox_state(&app), "E2E Checkout")
-        .unwrap()
-        .clone();
+    let with_callback = stored_app(
+        &sandbox_state_when(&app, "the added callback", |s| {
+            stored_app(s, "E2E Checkout").is_some_and(|a| a != &after)
+        })
+        .await,
+        "E2E Checkout",
+    )
+    .unwrap()
+    .clone();
     assert_eq!(
         with_callback["allowedRedirectUris"],
         serde_json::json!([
