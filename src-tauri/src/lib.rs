@@ -133,8 +133,17 @@ pub fn run() {
             exit_on_signals(app.handle());
             Ok(())
         })
-        .run(context)
-        .expect("OAuth Desk could not start its window");
+        .build(context)
+        .expect("OAuth Desk could not start its window")
+        .run(|app, event| {
+            // The sandbox writes its state a moment behind its changes: write the last ones before the process
+            // ends (a window closed, SIGTERM, a quit through the event loop).
+            if let tauri::RunEvent::Exit = event
+                && let Some(state) = app.try_state::<AppState>()
+            {
+                tauri::async_runtime::block_on(state.desk.sandbox.persist());
+            }
+        });
 }
 
 fn configured_scheme(config: &tauri::Config) -> String {

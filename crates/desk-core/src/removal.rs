@@ -85,6 +85,8 @@ impl Desk {
         // Removing the Wix app profiles deleted their own entries first: count every entry that went.
         let keyring_entries = entries_before.saturating_sub(self.secrets.names().len());
         self.sandbox.reset();
+        // The reset state is written now, not a moment after its folder is gone (which would bring it back).
+        self.sandbox.persist().await;
         let doomed = self.own_files();
         let files = crate::blocking(move || {
             let mut removed = 0u32;
