@@ -172,6 +172,7 @@ impl App {
     /// Quit, then start the app again on the same files and keyring (a restart), with `args` (e.g. a deep link:
     /// a cold start).
     pub async fn restart(self, args: &[&str], env: &[(&str, &str)]) -> Self {
+        self.exit_gracefully().await;
         let App {
             client,
             profile,
@@ -422,8 +423,24 @@ impl App {
             .expect("the Secret Service answers")
     }
 
+    /// Quit the app as a desktop session does (SIGTERM, which it answers by leaving through its event loop and
+    /// writing the sandbox's last changes), and wait until it is gone. Ending the WebDriver session alone may kill
+    /// it outright, losing what the sandbox had not written yet: not how a user quits.
+    async fn exit_gracefully(&self) {
+        let pids: Vec<String> = self
+            .app_processes()
+            .iter()
+            .map(|p| p.pid.to_string())
+            .collect();
+        if !pids.is_empty() {
+            signal_pids("TERM", &pids);
+            self.wait_until_exited().await;
+        }
+    }
+
     /// End the WebDriver session (which closes the app) and stop the drivers.
     pub async fn quit(self) {
+        self.exit_gracefully().await;
         let _ = self.client.clone().close().await;
         // Drop does the rest.
     }
