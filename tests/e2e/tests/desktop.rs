@@ -191,8 +191,17 @@ async fn remove_all_data_leaves_nothing_in_the_secret_service_or_on_disk_and_qui
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    // The confirmation lists what will go, in words and paths; cancelling keeps it all.
+    // The confirmation lists what will go, in words and paths; cancelling keeps it all. Settings fills in its facts
+    // and the deep links received as they load, which moves the button down: wait until both are there, or the
+    // click can land where the button was a moment before.
     app.click("[data-testid=nav-settings]").await;
+    app.wait_for_text(
+        "[data-testid=data-dir]",
+        &app.profile.data_dir.display().to_string(),
+    )
+    .await;
+    app.wait_for_css("[data-testid=deep-links-empty], [data-testid=deep-links]")
+        .await;
     app.click("[data-testid=remove-all-data]").await;
     let entries = app
         .wait_for_text("[data-testid=remove-keyring-entries]", "Wix app profile")
