@@ -438,7 +438,7 @@ impl App {
         }
     }
 
-    /// End the WebDriver session (which closes the app) and stop the drivers.
+    /// Quit the app (see `exit_gracefully`), then end the WebDriver session and stop the drivers.
     pub async fn quit(self) {
         self.exit_gracefully().await;
         let _ = self.client.clone().close().await;
